@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian packages the harness needs. Idempotent: nothing is
+# fetched when everything is there already.
+set -euo pipefail
+
+pkgs=(build-essential flex bison bc libelf-dev libssl-dev ccache cpio
+      xz-utils zstd kmod rsync python3 python3-yaml dpkg-dev
+      qemu-system-x86 busybox-static libnuma-dev libcap-dev numactl
+      coccinelle git)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

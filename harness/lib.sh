@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the harness scripts. Source it; do not run it.
+#
+# Everything expensive (downloads, the pristine and assembled trees, build
+# directories, tools) lives under $MO_CACHE, outside the work tree, so a
+# second checkout or a later session on the same machine starts warm.
+
+set -euo pipefail
+
+MO_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MO_HARNESS=$MO_TOP/harness
+MO_CACHE=${MO_CACHE:-$HOME/.cache/migrate-offload}
+
+# The kernel we stand on: Debian's linux-source-7.3 from trixie-backports.
+MO_KPKG=linux-source-7.3
+MO_KVER=${MO_KVER:-7.3.4-1~bpo13+1}
+MO_KSUITE=trixie-backports
+
+MO_SRC=$MO_CACHE/src/$MO_KVER/pristine	# unpacked, never modified
+MO_TREE=$MO_CACHE/tree			# pristine + patches + overlay
+MO_BUILD=$MO_CACHE/build		# O= build directories
+MO_OUT=$MO_CACHE/out			# initramfs, logs, results
+MO_TOOLS=$MO_CACHE/tools		# sparse and other built tools
+MO_LOGS=${MO_LOGS:-$MO_TOP/logs}	# console logs kept for people to read
+
+MO_JOBS=${MO_JOBS:-$(nproc)}
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+
+mo_t0=${mo_t0:-$(date +%s)}
+export mo_t0
+
+# step "what": a progress line with the elapsed time of the whole run.
+step() {
+	printf '[%4ds] %s\n' "$(( $(date +%s) - mo_t0 ))" "$*" >&2
+}
+
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
