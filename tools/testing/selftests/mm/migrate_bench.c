@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Throughput of move_pages() between two NUMA nodes for several folio
+ * sizes. Only the move_pages() call is timed; the buffer is checked word
+ * by word after every move, so a fast but wrong kernel cannot win.
+ *
+ *   migrate_bench [-m MiB] [-r reps] [-s KiB,KiB,...] [-f node] [-t node]
+ *
+ * Prints a table and one "raw:" line per repetition for scripts.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "numa_move.h"
+#include "vm_util.h"
+
+#define MAX_SIZES	16
+#define MAX_REPS	64
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int order_of(unsigned long kib)
+{
+	unsigned long pages = kib * 1024 / psize();
+	int order = 0;
+
+	if (!pages || (pages & (pages - 1)))
+		return -1;
+	while ((1UL << order) < pages)
+		order++;
+	return order;
+}
+
+/* One folio size: returns 0, or 1 on a failed move or a corrupt byte. */
+static int bench_size(unsigned long kib, size_t total, int reps, int src,
+		      int dst)
+{
+	double secs[MAX_REPS], gbs;
+	int order = order_of(kib), r, orders[32];
+	unsigned long misplaced;
+	struct nm_buf b;
+	size_t bad;
+
+	if (order < 0 || nm_use_folio_order(order)) {
+		printf("%8lu  (folio size not supported, skipped)\n", kib);
+		return 0;
+	}
+	if (nm_alloc(&b, total, order)) {
+		nm_restore_folio_order();
+		printf("%8lu  (allocation failed)\n", kib);
+		return 1;
+	}
+	nm_fill(&b, kib);
+	for (r = 0; r < reps; r++) {
+		double t;
+
+		if (nm_move(&b, src, &misplaced) || misplaced)
+			goto fail;
+		t = now_s();
+		if (nm_move(&b, dst, NULL))
+			goto fail;
+		secs[r] = now_s() - t;
+		if (nm_misplaced(&b, dst))
+			goto fail;
+		bad = nm_verify(&b, kib, NULL);
+		if (bad) {
+			printf("%8lu  CORRUPTION: %zu bad words\n", kib, bad);
+			goto fail;
+		}
+		printf("raw: size_kb=%lu rep=%d bytes=%zu ns=%.0f\n",
+		       kib, r, b.len, secs[r] * 1e9);
+	}
+	nm_folio_orders(&b, orders, 32);
+	qsort(secs, reps, sizeof(secs[0]), cmp_double);
+	gbs = b.len / secs[reps / 2] / 1e9;
+	printf("%8lu  %8zu  %10.4f  %8.3f  %8.3f  %8.3f  %7.0f%%\n", kib,
+	       b.len >> 20, secs[reps / 2], gbs, b.len / secs[reps - 1] / 1e9,
+	       b.len / secs[0] / 1e9,
+	       100.0 * ((double)(1UL << order) * orders[order]) / b.nr_pages);
+	nm_free(&b);
+	nm_restore_folio_order();
+	return 0;
+fail:
+	printf("%8lu  move to node %d or %d failed\n", kib, src, dst);
+	nm_free(&b);
+	nm_restore_folio_order();
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long sizes[MAX_SIZES] = { 4, 16, 64, 256, 1024, 2048 };
+	int nr_sizes = 6, reps = 3, src = -1, dst = -1, opt, i, ret = 0;
+	int nodes[NM_MAX_NODES], nr_nodes;
+	size_t total = 256UL << 20;
+	char *tok;
+
+	while ((opt = getopt(argc, argv, "m:r:s:f:t:")) != -1) {
+		switch (opt) {
+		case 'm':
+			total = strtoul(optarg, NULL, 0) << 20;
+			break;
+		case 'r':
+			reps = atoi(optarg);
+			break;
+		case 's':
+			nr_sizes = 0;
+			for (tok = strtok(optarg, ","); tok && nr_sizes < MAX_SIZES;
+			     tok = strtok(NULL, ","))
+				sizes[nr_sizes++] = strtoul(tok, NULL, 0);
+			break;
+		case 'f':
+			src = atoi(optarg);
+			break;
+		case 't':
+			dst = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-m MiB] [-r reps] %s\n",
+				argv[0], "[-s KiB,...] [-f node] [-t node]");
+			return 2;
+		}
+	}
+	if (reps < 1 || reps > MAX_REPS || !total) {
+		fprintf(stderr, "bad -r or -m\n");
+		return 2;
+	}
+	nr_nodes = nm_mem_nodes(nodes, NM_MAX_NODES);
+	if (nr_nodes < 2) {
+		fprintf(stderr, "needs two NUMA nodes with memory\n");
+		return 4;
+	}
+	if (src < 0)
+		src = nodes[0];
+	if (dst < 0)
+		dst = nodes[1];
+
+	printf("move_pages() node %d -> node %d, %zu MiB, median of %d\n",
+	       src, dst, total >> 20, reps);
+	printf("%8s  %8s  %10s  %8s  %8s  %8s  %8s\n", "folio_kb", "MiB",
+	       "median_s", "GB/s", "min", "max", "in_size");
+	for (i = 0; i < nr_sizes; i++)
+		ret |= bench_size(sizes[i], total, reps, src, dst);
+	return ret;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Move a buffer between NUMA nodes with move_pages() and check every word
+ * of it afterwards. Shared by the migration offload tests and benchmark.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hugepage_settings.h"
+#include "numa_move.h"
+#include "vm_util.h"
+
+/* Nodes that have memory; returns how many were found. */
+int nm_mem_nodes(int *nodes, int max)
+{
+	int node, n = 0;
+
+	if (numa_available() < 0)
+		return 0;
+	for (node = 0; node <= numa_max_node() && n < max; node++) {
+		long long free;
+
+		if (numa_node_size64(node, &free) > 0)
+			nodes[n++] = node;
+	}
+	return n;
+}
+
+/*
+ * Make anonymous faults allocate folios of exactly 2^order pages: the
+ * wanted size "always", every other mTHP size and the top level "never".
+ * Order 0 turns THP off. Returns -1 if the kernel lacks that size.
+ */
+int nm_use_folio_order(unsigned int order)
+{
+	struct thp_settings settings;
+	int i;
+
+	if (!thp_available())
+		return order ? -1 : 0;
+	if (order && !(thp_supported_orders() & (1UL << order)))
+		return -1;
+	thp_save_settings();
+	thp_read_settings(&settings);
+	settings.thp_enabled = THP_NEVER;
+	for (i = 0; i < NR_ORDERS; i++)
+		settings.hugepages[i].enabled = THP_NEVER;
+	if (order)
+		settings.hugepages[order].enabled = THP_ALWAYS;
+	thp_push_settings(&settings);
+	return 0;
+}
+
+void nm_restore_folio_order(void)
+{
+	if (thp_available())
+		thp_restore_settings();
+}
+
+int nm_alloc(struct nm_buf *b, size_t len, unsigned int order)
+{
+	size_t align = (size_t)psize() << order;
+
+	memset(b, 0, sizeof(*b));
+	len = (len + align - 1) & ~(align - 1);
+	b->map_len = len + align;
+	b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->map == MAP_FAILED)
+		return -errno;
+	b->addr = (char *)(((uintptr_t)b->map + align - 1) & ~(align - 1));
+	b->len = len;
+	if (order)
+		madvise(b->addr, len, MADV_HUGEPAGE);
+	else
+		madvise(b->addr, len, MADV_NOHUGEPAGE);
+
+	b->nr_pages = len / psize();
+	b->pages = calloc(b->nr_pages, sizeof(*b->pages));
+	b->nodes = calloc(b->nr_pages, sizeof(*b->nodes));
+	b->status = calloc(b->nr_pages, sizeof(*b->status));
+	if (!b->pages || !b->nodes || !b->status) {
+		nm_free(b);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nm_free(struct nm_buf *b)
+{
+	if (b->map && b->map != MAP_FAILED)
+		munmap(b->map, b->map_len);
+	free(b->pages);
+	free(b->nodes);
+	free(b->status);
+	memset(b, 0, sizeof(*b));
+}
+
+/* A different value in every word, so a misplaced page shows up too. */
+static inline uint64_t nm_word(uint64_t seed, uint64_t index)
+{
+	uint64_t x = seed + index * 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+void nm_fill(struct nm_buf *b, uint64_t seed)
+{
+	uint64_t *w = (uint64_t *)b->addr;
+	size_t i, n = b->len / sizeof(*w);
+
+	for (i = 0; i < n; i++)
+		w[i] = nm_word(seed, i);
+}
+
+/* Returns the number of wrong words; the first one's byte offset too. */
+size_t nm_verify(const struct nm_buf *b, uint64_t seed, size_t *first_bad)
+{
+	const uint64_t *w = (const uint64_t *)b->addr;
+	size_t i, n = b->len / sizeof(*w), bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (w[i] == nm_word(seed, i))
+			continue;
+		if (!bad++ && first_bad)
+			*first_bad = i * sizeof(*w);
+	}
+	return bad;
+}
+
+/*
+ * Move every base page of the buffer to @node. move_pages() reports
+ * -EBUSY for a second address of a large folio it already queued, and a
+ * large folio may be split on the way (all its pages still move, since
+ * every page is named), so where the pages ended up is asked separately.
+ * Returns move_pages()' result (0, the number of pages not migrated, or
+ * -errno) and, in @misplaced (if not NULL), how many base pages are not
+ * on @node afterwards.
+ */
+long nm_move(struct nm_buf *b, int node, unsigned long *misplaced)
+{
+	unsigned long i;
+	long ret;
+
+	for (i = 0; i < b->nr_pages; i++) {
+		b->pages[i] = b->addr + i * psize();
+		b->nodes[i] = node;
+	}
+	ret = move_pages(0, b->nr_pages, b->pages, b->nodes, b->status,
+			 MPOL_MF_MOVE);
+	if (ret < 0)
+		ret = -errno;
+	if (misplaced)
+		*misplaced = nm_misplaced(b, node);
+	return ret;
+}
+
+/* How many base pages of the buffer are not on @node. */
+unsigned long nm_misplaced(struct nm_buf *b, int node)
+{
+	unsigned long i, wrong = 0;
+
+	if (move_pages(0, b->nr_pages, b->pages, NULL, b->status, 0))
+		return b->nr_pages;
+	for (i = 0; i < b->nr_pages; i++)
+		if (b->status[i] != node)
+			wrong++;
+	return wrong;
+}
+
+/* Count the folios of each order backing the buffer (see vm_util.c). */
+int nm_folio_orders(const struct nm_buf *b, int *orders, int nr_orders)
+{
+	int pagemap_fd, kpageflags_fd, ret;
+
+	memset(orders, 0, nr_orders * sizeof(*orders));
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
+	ret = gather_folio_orders(b->addr, b->len, pagemap_fd, kpageflags_fd,
+				  orders, nr_orders);
+	if (pagemap_fd >= 0)
+		close(pagemap_fd);
+	if (kpageflags_fd >= 0)
+		close(kpageflags_fd);
+	return ret;
+}

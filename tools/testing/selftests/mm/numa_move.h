@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for tests and benchmarks that move a buffer between NUMA nodes
+ * with move_pages() and check its contents word by word.
+ */
+#ifndef __NUMA_MOVE_H__
+#define __NUMA_MOVE_H__
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NM_MAX_NODES	64
+
+struct nm_buf {
+	char *addr;		/* start, aligned to the folio size */
+	size_t len;		/* bytes, a multiple of the folio size */
+	void *map;		/* what mmap() returned */
+	size_t map_len;
+	void **pages;		/* one address per base page */
+	int *nodes;
+	int *status;
+	unsigned long nr_pages;
+};
+
+int nm_mem_nodes(int *nodes, int max);
+int nm_use_folio_order(unsigned int order);
+void nm_restore_folio_order(void);
+int nm_alloc(struct nm_buf *b, size_t len, unsigned int order);
+void nm_free(struct nm_buf *b);
+void nm_fill(struct nm_buf *b, uint64_t seed);
+size_t nm_verify(const struct nm_buf *b, uint64_t seed, size_t *first_bad);
+long nm_move(struct nm_buf *b, int node, unsigned long *misplaced);
+unsigned long nm_misplaced(struct nm_buf *b, int node);
+int nm_folio_orders(const struct nm_buf *b, int *orders, int nr_orders);
+
+#endif /* __NUMA_MOVE_H__ */
