@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vm.sh FLAVOUR PLAN NAME [TIMEOUT]: boot a built kernel on the 3-node
+# guest, run PLAN (comma-separated tests of harness/guest/tests, or
+# "shell"), keep the console in $MO_LOGS/NAME.log. Kills the guest after
+# TIMEOUT seconds (default 1200). Exit status: QEMU's, or 124 on timeout.
+#
+# Topology (TCG, q35 with HMAT, 4 vCPUs, 6 GiB):
+#   node 0: CPUs 0-1, 2 GiB    node 1: CPUs 2-3, 2 GiB
+#   node 2: no CPU, 2 GiB, far (300 ns, 5 GB/s): a CXL-like lower tier
+. "$(dirname "$0")/lib.sh"
+
+flavour=$1 plan=$2 name=$3 limit=${4:-1200}
+kernel=$MO_BUILD/$flavour/arch/x86/boot/bzImage
+initrd=$MO_OUT/$flavour/initramfs.cpio.gz
+qemu=${MO_QEMU:-qemu-system-x86_64}
+[ -f "$kernel" ] || die "no kernel at $kernel; build it first"
+[ -f "$initrd" ] || die "no initramfs at $initrd; build it first"
+mkdir -p "$MO_LOGS"
+log=$MO_LOGS/$name.log
+
+numa=(
+	-object memory-backend-ram,size=2G,id=m0
+	-object memory-backend-ram,size=2G,id=m1
+	-object memory-backend-ram,size=2G,id=m2
+	-numa node,nodeid=0,cpus=0-1,memdev=m0,initiator=0
+	-numa node,nodeid=1,cpus=2-3,memdev=m1,initiator=1
+	-numa node,nodeid=2,memdev=m2,initiator=0
+	-numa dist,src=0,dst=1,val=20 -numa dist,src=0,dst=2,val=30
+	-numa dist,src=1,dst=2,val=30
+)
+# HMAT: local DRAM fast, the other socket slower, node 2 far and narrow,
+# so the kernel puts node 2 in a lower memory tier (a demotion target).
+for i in 0 1; do
+	for t in 0 1 2; do
+		if [ "$t" = 2 ]; then lat=300 bw=5G
+		elif [ "$t" = "$i" ]; then lat=100 bw=20G
+		else lat=150 bw=10G
+		fi
+		numa+=(-numa "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-latency,latency=$lat"
+		       -numa "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-bandwidth,bandwidth=$bw")
+	done
+done
+
+append="console=ttyS0 mo.plan=$plan panic=-1 loglevel=7 ${MO_APPEND:-}"
+cmd=("$qemu" -M q35,hmat=on -accel tcg,thread=multi -cpu max
+     -smp 4,sockets=2,cores=2,threads=1 -m 6G "${numa[@]}" -kernel "$kernel" -initrd "$initrd"
+     -append "$append" -no-reboot ${MO_QEMU_ARGS:-})
+
+if [ "$plan" = shell ]; then
+	step "booting $flavour for an interactive shell (log: $log)"
+	"${cmd[@]}" -nographic 2>&1 | tee "$log"
+	exit "${PIPESTATUS[0]}"
+fi
+
+step "booting $flavour: plan $plan (limit ${limit}s, log: $log)"
+set +e
+timeout -k 10 "$limit" "${cmd[@]}" -display none -serial stdio -monitor none \
+	< /dev/null > "$log" 2>&1 &
+qpid=$!
+# Show progress while the guest runs: one line per test started.
+tail -n +1 -F --pid=$qpid "$log" 2>/dev/null | while IFS= read -r line; do
+	case $line in
+	*"@@MO BOOTED"*) step "  booted: ${line#*@@MO BOOTED }" ;;
+	*"@@MO BEGIN"*) step "  running ${line#*@@MO BEGIN }" ;;
+	*"@@MO END"*) set -- ${line#*@@MO END }; step "  finished $1 ($2)" ;;
+	esac
+done
+wait $qpid
+rc=$?
+set -e
+[ $rc -eq 124 ] && echo "vm: guest killed after ${limit}s" >&2
+exit $rc
