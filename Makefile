@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The front door. Everything expensive is cached under $(MO_CACHE)
+# (default ~/.cache/migrate-offload); console logs land in logs/.
+
+H := harness
+
+.PHONY: help deps run check shell bench kernel guest static test clean-cache
+
+help:
+	@echo "make run      build and boot the patched kernel, show the demo"
+	@echo "make check    every test and static check; ends with 'N passed, N failed'"
+	@echo "make shell    boot the guest with an interactive shell"
+	@echo "make test T=a,b  boot once and run only guest tests a,b (harness/guest/tests)"
+	@echo "make kernel   assemble the tree and build the test kernel"
+	@echo "make guest    build the test programs and the initramfs"
+	@echo "make static   static checks only (checkpatch, sparse, W=1, kernel-doc, coccicheck)"
+	@echo "make deps     install the Debian packages the harness needs"
+	@echo "make clean-cache  delete the cache (sources, trees, builds)"
+
+deps:
+	@$(H)/install-deps.sh
+
+run: deps
+	@$(H)/run.sh
+
+check: deps
+	@$(H)/check.sh
+
+shell: deps
+	@$(H)/shell.sh
+
+test: deps
+	@MO_ONLY=$(T) $(H)/check.sh
+
+kernel: deps
+	@$(H)/build-kernel.sh test
+
+guest: kernel
+	@$(H)/build-guest.sh test
+
+static: kernel
+	@$(H)/static-checks.sh
+
+bench:
+	@echo "make bench: not implemented yet (issue 8)"; exit 1
+
+clean-cache:
+	rm -rf $${MO_CACHE:-$$HOME/.cache/migrate-offload}

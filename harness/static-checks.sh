@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks on what we wrote: our patches and our new files. Prints
+# "PASS name" / "FAIL name: why" lines like results.py; exit 1 on a failure.
+#
+#   checkpatch --strict   every patch in patches/, every new file of ours
+#   sparse (C=2) + W=1    every kernel C file we add or patch, compiled in
+#                         a check-only build directory with the test config
+#   kernel-doc -Wall      every kernel C and header file of ours
+#   coccicheck            every kernel directory holding C files of ours
+#
+# A checker that cannot run fails its check: a silently skipped sparse is
+# exactly the defect this guards against.
+. "$(dirname "$0")/lib.sh"
+
+tree=$MO_TREE
+cb=$MO_BUILD/check
+logdir=$MO_LOGS/static
+mkdir -p "$logdir"
+failed=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failed=1; }
+
+cd "$MO_TOP"
+ours=$(git ls-files --cached --others --exclude-standard -- \
+	arch block crypto Documentation drivers fs include init ipc kernel lib \
+	mm net samples security sound tools virt 2>/dev/null | sort)
+patches=$(grep -v '^\s*#' patches/series 2>/dev/null | awk 'NF {print $1}')
+
+# Kernel C files: ours outside tools/, plus .c files our patches touch.
+kernel_c=$(echo "$ours" | grep -E '\.c$' | grep -v '^tools/' || true)
+for p in $patches; do
+	kernel_c+=$'\n'$(grep -E '^\+\+\+ b/.*\.c$' "patches/$p" | sed 's|^+++ b/||' |
+		grep -v '^tools/' || true)
+done
+kernel_c=$(echo "$kernel_c" | awk 'NF' | sort -u)
+kernel_h=$(echo "$ours" | grep -E '\.h$' | grep -v '^tools/' || true)
+for p in $patches; do
+	kernel_h+=$'\n'$(grep -E '^\+\+\+ b/.*\.h$' "patches/$p" | sed 's|^+++ b/||' |
+		grep -v '^tools/' || true)
+done
+kernel_h=$(echo "$kernel_h" | awk 'NF' | sort -u)
+
+# --- checkpatch ---------------------------------------------------------
+cp_opts=(--strict --no-summary --quiet --show-types)
+for p in $patches; do
+	out=$("$tree/scripts/checkpatch.pl" "${cp_opts[@]}" "patches/$p" 2>&1) &&
+		pass "checkpatch/$p" ||
+		{ echo "$out" > "$logdir/checkpatch-$p.log"; fail "checkpatch/$p" "$(echo "$out" | grep -m1 -E 'ERROR|WARNING|CHECK')"; }
+done
+for f in $ours; do
+	case $f in *.rst|*.txt|Documentation/ABI/*) ;; esac
+	out=$(cd "$tree" && scripts/checkpatch.pl "${cp_opts[@]}" -f "$f" 2>&1) &&
+		pass "checkpatch/$f" ||
+		{ echo "$out" > "$logdir/checkpatch-${f//\//_}.log"; fail "checkpatch/$f" "$(echo "$out" | grep -m1 -E 'ERROR|WARNING|CHECK')"; }
+done
+
+# --- sparse + W=1 -------------------------------------------------------
+sparse=$("$MO_HARNESS/fetch-tools.sh")
+# checker-valid.sh prints 1 for a checker the kernel accepts, 0 otherwise.
+if [ "$(cd "$tree" && sh scripts/checker-valid.sh "$sparse" -D__x86_64__ 2>/dev/null)" != 1 ]; then
+	fail "sparse/valid" "$sparse is not a sparse Linux 7.3 accepts (checker-valid.sh)"
+else
+	mkdir -p "$cb"
+	if ! cmp -s "$MO_BUILD/test/.config" "$cb/.config"; then
+		cp "$MO_BUILD/test/.config" "$cb/.config"
+	fi
+	step "static: preparing the check build directory"
+	make -s -C "$tree" O="$cb" ARCH=x86_64 CC="ccache gcc" -j"$MO_JOBS" \
+		olddefconfig prepare > "$logdir/prepare.log" 2>&1 ||
+		die "check build prepare failed; see $logdir/prepare.log"
+	objs=()
+	for f in $kernel_c; do
+		objs+=("${f%.c}.o")
+		rm -f "$cb/${f%.c}.o"
+	done
+	out=
+	if [ ${#objs[@]} -gt 0 ]; then
+		step "static: sparse and W=1 on ${#objs[@]} files"
+		out=$(make -C "$tree" O="$cb" ARCH=x86_64 CC="ccache gcc" W=1 C=1 \
+			CHECK="$sparse" -j"$MO_JOBS" "${objs[@]}" 2>&1) ||
+			fail "sparse+W=1/build" "$(echo "$out" | grep -m1 -E 'error|Error')"
+		echo "$out" > "$logdir/sparse-w1.log"
+	fi
+	for f in $kernel_c; do
+		# Messages name the file relative to the tree or absolute.
+		msgs=$(echo "$out" | grep -E "(^|/)$f:[0-9]+:[0-9]*:? ?(warning|error)" || true)
+		if ! grep -qE "^\s+CHECK\s+(.*/)?$f\$" <<< "$out"; then
+			fail "sparse+W=1/$f" "sparse did not run on it"
+		elif [ -n "$msgs" ]; then
+			fail "sparse+W=1/$f" "$(echo "$msgs" | head -n1)"
+		else
+			pass "sparse+W=1/$f"
+		fi
+	done
+	for f in $kernel_h; do
+		msgs=$(echo "$out" | grep -E "(^|/)$f:[0-9]+:[0-9]*:? ?(warning|error)" || true)
+		[ -z "$msgs" ] || fail "sparse+W=1/$f" "$(echo "$msgs" | head -n1)"
+	done
+	pass "sparse/valid ($($sparse --version), $(echo "$kernel_c" | awk 'NF' | wc -l) files)"
+fi
+
+# --- kernel-doc -----------------------------------------------------------
+# Upstream files we patch may carry warnings of their own: only warnings
+# the pristine file does not have count (line numbers aside).
+kd_count=0
+for f in $kernel_c $kernel_h; do
+	kd_count=$((kd_count + 1))
+	out=$(cd "$tree" && scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9][0-9]* / /' | sort -u)
+	if [ -f "$MO_SRC/$f" ]; then
+		base=$(cd "$MO_SRC" && scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9][0-9]* / /' | sort -u)
+		out=$(comm -23 <(echo "$out") <(echo "$base"))
+	fi
+	if [ -n "$out" ]; then
+		echo "$out" >> "$logdir/kernel-doc.log"
+		fail "kernel-doc/$f" "$(echo "$out" | head -n1)"
+	fi
+done
+pass "kernel-doc ($kd_count files)"
+
+# --- ABI documentation ------------------------------------------------------
+for f in $(echo "$ours" | grep '^Documentation/ABI/' || true); do
+	out=$(cd "$tree" && python3 tools/docs/get_abi.py validate 2>&1 | grep -F "$f" || true)
+	n=$(cd "$tree" && python3 tools/docs/get_abi.py search '.' 2>/dev/null | grep -c "Defined on file(s):.*$f" || true)
+	if [ -n "$out" ]; then
+		fail "abi/$f" "$(echo "$out" | head -n1)"
+	elif [ "$n" -eq 0 ]; then
+		fail "abi/$f" "get_abi.py finds no entry in it"
+	else
+		pass "abi/$f ($n entries)"
+	fi
+done
+
+# --- MAINTAINERS covers every new file ------------------------------------------
+for f in $(echo "$ours" | grep -v '^Documentation/.*index.rst$' || true); do
+	# Not "| grep -q": with pipefail, its early exit would fail the pipe.
+	sections=$(cd "$tree" && scripts/get_maintainer.pl --no-git --sections -f "$f" 2>/dev/null || true)
+	if ! grep -qE '^(MEMORY MANAGEMENT - MIGRATION COPY OFFLOAD|.*SDXI.*|.*PTDMA.*)$' <<< "$sections"; then
+		fail "maintainers/$f" "not covered by one of our MAINTAINERS entries"
+	fi
+done
+pass "maintainers ($(echo "$ours" | wc -l) files checked)"
+
+# --- coccicheck -----------------------------------------------------------
+# Every report-mode script on all our kernel C files at once; the result is
+# cached by the content of the files, the scripts and spatch's version.
+if ! command -v spatch >/dev/null; then
+	fail "coccicheck" "spatch (coccinelle) is not installed"
+elif [ -n "$kernel_c" ]; then
+	key=$( (spatch --version | head -n1; cd "$tree" && cat $kernel_c $kernel_h \
+		scripts/coccinelle/*/*.cocci "$MO_HARNESS/cocci.sh") | md5sum | cut -c1-16)
+	stamp=$MO_CACHE/cocci/$key
+	if [ -f "$stamp" ]; then
+		pass "coccicheck ($(echo "$kernel_c" | wc -l) files, cached)"
+	else
+		step "static: coccicheck on $(echo "$kernel_c" | wc -l) files"
+		if out=$("$MO_HARNESS/cocci.sh" "$tree" "$cb" $kernel_c); then
+			mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+			pass "coccicheck ($(echo "$kernel_c" | wc -l) files)"
+		else
+			echo "$out" > "$logdir/coccicheck.log"
+			while IFS= read -r line; do
+				fail "coccicheck" "$line"
+			done <<< "$out"
+		fi
+	fi
+fi
+
+exit $failed
