@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Batched and offloaded copy for page migration.
+ *
+ * migrate_pages_batch() copies the contents of a whole batch of folios in
+ * one call. The copy goes down a chain of copy providers chosen per batch
+ * from the caller's hint (or the administrator's policy for the migrate
+ * reason); whatever a provider declines or fails to copy moves down the
+ * chain, and the built-in "cpu" provider ends every chain. See
+ * Documentation/mm/migrate_offload.rst.
+ */
+#ifndef _LINUX_MIGRATE_OFFLOAD_H
+#define _LINUX_MIGRATE_OFFLOAD_H
+
+#include <linux/migrate_mode.h>
+#include <linux/nodemask.h>
+#include <linux/types.h>
+
+struct folio;
+struct module;
+struct attribute_group;
+struct kobject;
+struct migrate_offload_entry;
+
+/**
+ * enum migrate_copy_kind - what a copy provider copies with
+ * @MIGRATE_COPY_CPU: the migrating CPU (only the built-in "cpu" provider)
+ * @MIGRATE_COPY_CPU_THREADS: several CPUs working on one batch
+ * @MIGRATE_COPY_DMA: a DMA engine
+ * @MIGRATE_COPY_NR_KINDS: number of kinds
+ */
+enum migrate_copy_kind {
+	MIGRATE_COPY_CPU,
+	MIGRATE_COPY_CPU_THREADS,
+	MIGRATE_COPY_DMA,
+	MIGRATE_COPY_NR_KINDS
+};
+
+/**
+ * enum migrate_hint_type - what a caller asks of the copy of its folios
+ * @MIGRATE_HINT_DEFAULT: the administrator's policy for the migrate reason
+ * @MIGRATE_HINT_NONE: the plain CPU copy only, for latency-bound callers
+ * @MIGRATE_HINT_ANY: every enabled provider, best rated first
+ * @MIGRATE_HINT_CPU_THREADS: enabled providers of kind cpu-threads
+ * @MIGRATE_HINT_DMA: enabled providers of kind dma
+ * @MIGRATE_HINT_PROVIDER: one provider, by name
+ * @MIGRATE_HINT_NR_TYPES: number of hint types
+ */
+enum migrate_hint_type {
+	MIGRATE_HINT_DEFAULT,
+	MIGRATE_HINT_NONE,
+	MIGRATE_HINT_ANY,
+	MIGRATE_HINT_CPU_THREADS,
+	MIGRATE_HINT_DMA,
+	MIGRATE_HINT_PROVIDER,
+	MIGRATE_HINT_NR_TYPES
+};
+
+/* Longest provider name, including the terminating NUL. */
+#define MIGRATE_PROVIDER_NAME_LEN	32
+
+/**
+ * struct migrate_hint - a caller's wish for the copy of its folios
+ * @type: what kind of copy the caller asks for
+ * @provider: the provider's name, for %MIGRATE_HINT_PROVIDER
+ */
+struct migrate_hint {
+	enum migrate_hint_type type;
+	const char *provider;
+};
+
+/**
+ * struct migrate_copy_item - one folio of a batch
+ * @src: the folio to copy from (locked, unmapped)
+ * @dst: the folio to copy to (locked, of the same size)
+ * @status: set by the provider: 0 when copied, -EOPNOTSUPP when
+ *	declined, another negative errno when the copy failed. The core
+ *	sets it to -EAGAIN ("not copied yet") before each provider.
+ * @failures: how many providers failed to copy it (kept by the core)
+ */
+struct migrate_copy_item {
+	struct folio *src;
+	struct folio *dst;
+	int status;
+	unsigned int failures;
+};
+
+/**
+ * struct migrate_copy_req - the part of a batch one provider is asked for
+ * @items: the folios to copy; the provider sets each item's status
+ * @nr: number of @items
+ * @bytes: total size of the folios in @items
+ * @reason: why the folios migrate (enum migrate_reason)
+ */
+struct migrate_copy_req {
+	struct migrate_copy_item **items;
+	unsigned int nr;
+	u64 bytes;
+	enum migrate_reason reason;
+};
+
+/**
+ * struct migrate_copy_caps - what a provider can do well
+ * @min_folio_order: smallest folio it takes; smaller ones move down
+ * @max_batch_folios: most folios per call, 0 for no limit; the core
+ *	splits larger batches
+ * @max_batch_bytes: most bytes per call, 0 for no limit
+ * @nodes: nodes it serves well (a DMA engine's node, a CXL node); a
+ *	folio goes to it only if its source or destination node is one of
+ *	them. Empty means every node.
+ * @may_sleep: the copy callback may sleep
+ */
+struct migrate_copy_caps {
+	unsigned int min_folio_order;
+	unsigned int max_batch_folios;
+	u64 max_batch_bytes;
+	nodemask_t nodes;
+	bool may_sleep;
+};
+
+/**
+ * struct migrate_copy_provider - a named way of copying folios
+ * @name: unique name, shown in sysfs ([a-z0-9_-], shorter than
+ *	%MIGRATE_PROVIDER_NAME_LEN)
+ * @owner: the module the callbacks live in
+ * @kind: what it copies with
+ * @rating: its place in a chain: higher ratings are asked first
+ * @caps: its capabilities
+ * @copy: copy what it can of @req and set every item's status. Called
+ *	with the folios locked; may sleep if @caps.may_sleep. A folio it
+ *	reports as copied must hold exactly the source's contents, and when
+ *	it returns it must not touch any folio of @req again (a timed-out
+ *	DMA transfer is terminated first): the next provider or the CPU
+ *	copies what it did not.
+ * @groups: optional attribute groups of its own knobs, created in its
+ *	sysfs directory
+ * @entry: private to the core
+ */
+struct migrate_copy_provider {
+	const char *name;
+	struct module *owner;
+	enum migrate_copy_kind kind;
+	int rating;
+	struct migrate_copy_caps caps;
+	void (*copy)(struct migrate_copy_provider *prov,
+		     struct migrate_copy_req *req);
+	const struct attribute_group **groups;
+	struct migrate_offload_entry *entry;
+};
+
+/**
+ * struct migrate_copy_batch - the folios of one migrate_pages_batch() pass
+ * @nr: number of @items
+ * @reason: why the folios migrate
+ * @hint: the caller's hint; NULL means %MIGRATE_HINT_DEFAULT
+ * @scratch: room for @nr item pointers, used by the core
+ * @items: the folios
+ */
+struct migrate_copy_batch {
+	unsigned int nr;
+	enum migrate_reason reason;
+	const struct migrate_hint *hint;
+	struct migrate_copy_item **scratch;
+	struct migrate_copy_item items[];
+};
+
+#ifdef CONFIG_MIGRATE_OFFLOAD
+int migrate_offload_register(struct migrate_copy_provider *prov);
+void migrate_offload_unregister(struct migrate_copy_provider *prov);
+int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable);
+struct migrate_copy_provider *migrate_offload_provider_of(struct kobject *kobj);
+
+bool migrate_offload_active(void);
+bool migrate_offload_wanted(enum migrate_reason reason,
+			    const struct migrate_hint *hint);
+struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr);
+void migrate_copy_batch_free(struct migrate_copy_batch *batch);
+void migrate_offload_copy(struct migrate_copy_batch *batch);
+#else
+static inline bool migrate_offload_active(void)
+{
+	return false;
+}
+
+static inline bool migrate_offload_wanted(enum migrate_reason reason,
+					  const struct migrate_hint *hint)
+{
+	return false;
+}
+
+static inline struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr)
+{
+	return NULL;
+}
+
+static inline void migrate_copy_batch_free(struct migrate_copy_batch *batch)
+{
+}
+
+static inline void migrate_offload_copy(struct migrate_copy_batch *batch)
+{
+}
+#endif
+
+#endif /* _LINUX_MIGRATE_OFFLOAD_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of batched and offloaded migration copy: a batch, each
+ * provider's part of it, and every fallback down the chain with its reason.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM migrate_offload
+
+#if !defined(_TRACE_MIGRATE_OFFLOAD_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_MIGRATE_OFFLOAD_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(migrate_offload_batch_start,
+	    TP_PROTO(unsigned int nr, u64 bytes, int reason, int hint),
+	    TP_ARGS(nr, bytes, reason, hint),
+	    TP_STRUCT__entry(__field(unsigned int, nr)
+			     __field(u64, bytes)
+			     __field(int, reason)
+			     __field(int, hint)),
+	    TP_fast_assign(__entry->nr = nr;
+			   __entry->bytes = bytes;
+			   __entry->reason = reason;
+			   __entry->hint = hint;),
+	    TP_printk("nr=%u bytes=%llu reason=%d hint=%d", __entry->nr,
+		      __entry->bytes, __entry->reason, __entry->hint)
+);
+
+TRACE_EVENT(migrate_offload_copy,
+	    TP_PROTO(const char *provider, unsigned int nr, u64 bytes,
+		     unsigned int copied, unsigned int failed,
+		     unsigned int declined),
+	    TP_ARGS(provider, nr, bytes, copied, failed, declined),
+	    TP_STRUCT__entry(__string(provider, provider)
+			     __field(unsigned int, nr)
+			     __field(u64, bytes)
+			     __field(unsigned int, copied)
+			     __field(unsigned int, failed)
+			     __field(unsigned int, declined)),
+	    TP_fast_assign(__assign_str(provider);
+			   __entry->nr = nr;
+			   __entry->bytes = bytes;
+			   __entry->copied = copied;
+			   __entry->failed = failed;
+			   __entry->declined = declined;),
+	    TP_printk("provider=%s nr=%u bytes=%llu copied=%u failed=%u declined=%u",
+		      __get_str(provider), __entry->nr, __entry->bytes,
+		      __entry->copied, __entry->failed, __entry->declined)
+);
+
+TRACE_EVENT(migrate_offload_fallback,
+	    TP_PROTO(const char *provider, unsigned int nr, const char *why),
+	    TP_ARGS(provider, nr, why),
+	    TP_STRUCT__entry(__string(provider, provider)
+			     __field(unsigned int, nr)
+			     __string(why, why)),
+	    TP_fast_assign(__assign_str(provider);
+			   __entry->nr = nr;
+			   __assign_str(why);),
+	    TP_printk("provider=%s nr=%u why=%s", __get_str(provider),
+		      __entry->nr, __get_str(why))
+);
+
+TRACE_EVENT(migrate_offload_batch_end,
+	    TP_PROTO(unsigned int nr, int chain, unsigned int cpu_copied),
+	    TP_ARGS(nr, chain, cpu_copied),
+	    TP_STRUCT__entry(__field(unsigned int, nr)
+			     __field(int, chain)
+			     __field(unsigned int, cpu_copied)),
+	    TP_fast_assign(__entry->nr = nr;
+			   __entry->chain = chain;
+			   __entry->cpu_copied = cpu_copied;),
+	    TP_printk("nr=%u chain=%d cpu_copied=%u", __entry->nr,
+		      __entry->chain, __entry->cpu_copied)
+);
+
+#endif /* _TRACE_MIGRATE_OFFLOAD_H */
+
+/* This part must be outside protection */
+#include <trace/define_trace.h>

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registry of migration copy providers.
+ *
+ * Providers register with a name, a kind, a rating and capabilities; the
+ * core keeps an entry for each (its sysfs directory, thresholds, stats)
+ * that may outlive the provider's module. The built-in "cpu" provider is
+ * registered first, cannot be disabled and ends every chain.
+ *
+ * Lifetime: the copy path finds entries under RCU and takes a reference
+ * on entry->users for the duration of the batch. Unregistering removes
+ * the entry from the list, waits for an RCU grace period so no new batch
+ * can find it, drops the registration's reference and waits on
+ * entry->idle until the batches in flight are done. Only then may the
+ * provider's module go away. The entry itself lives on until its kobject
+ * is released.
+ */
+#define pr_fmt(fmt) "migrate_offload: " fmt
+
+#include <linux/ctype.h>
+#include <linux/jump_label.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* Serialises registration, enabling, and sysfs walks of the list. */
+DEFINE_MUTEX(mo_lock);
+LIST_HEAD(mo_providers);
+
+/* On while some provider other than "cpu" is enabled. */
+static DEFINE_STATIC_KEY_FALSE(mo_active_key);
+static unsigned int mo_nr_offloaders;
+
+static const char * const mo_kind_names[MIGRATE_COPY_NR_KINDS] = {
+	[MIGRATE_COPY_CPU] = "cpu",
+	[MIGRATE_COPY_CPU_THREADS] = "cpu-threads",
+	[MIGRATE_COPY_DMA] = "dma",
+};
+
+const char *mo_kind_name(enum migrate_copy_kind kind)
+{
+	return kind < MIGRATE_COPY_NR_KINDS ? mo_kind_names[kind] : "?";
+}
+
+/**
+ * migrate_offload_active() - may a batch go anywhere but the CPU?
+ *
+ * Return: true while at least one provider other than "cpu" is enabled.
+ * When false, migration takes its unchanged per-folio path.
+ */
+bool migrate_offload_active(void)
+{
+	return static_branch_unlikely(&mo_active_key);
+}
+
+struct migrate_offload_entry *mo_find_locked(const char *name)
+{
+	struct migrate_offload_entry *e;
+
+	lockdep_assert_held(&mo_lock);
+	list_for_each_entry(e, &mo_providers, list)
+		if (!strcmp(e->name, name))
+			return e;
+	return NULL;
+}
+
+/* Keep the static key in step with the number of enabled offloaders. */
+int mo_set_enabled(struct migrate_offload_entry *e, bool enable)
+{
+	lockdep_assert_held(&mo_lock);
+	if (e->dead)
+		return -ENODEV;
+	if (e->prov->kind == MIGRATE_COPY_CPU)
+		return enable ? 0 : -EINVAL;
+	if (e->enabled == enable)
+		return 0;
+	WRITE_ONCE(e->enabled, enable);
+	if (enable && mo_nr_offloaders++ == 0)
+		static_branch_enable(&mo_active_key);
+	else if (!enable && --mo_nr_offloaders == 0)
+		static_branch_disable(&mo_active_key);
+	return 0;
+}
+
+void mo_stats_read(struct migrate_offload_entry *e, struct mo_stats *sum)
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		struct mo_stats *s = per_cpu_ptr(e->stats, cpu);
+
+		for (i = 0; i < MO_NR_STATS; i++)
+			sum->v[i] += READ_ONCE(s->v[i]);
+	}
+}
+
+static bool mo_name_valid(const char *name)
+{
+	size_t len = name ? strnlen(name, MIGRATE_PROVIDER_NAME_LEN) : 0;
+	size_t i;
+
+	if (!len || len == MIGRATE_PROVIDER_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower(name[i]) && !isdigit(name[i]) &&
+		    name[i] != '-' && name[i] != '_')
+			return false;
+	/* Policy words must stay unambiguous. */
+	return strcmp(name, "none") && strcmp(name, "any") &&
+	       strcmp(name, "default") && strcmp(name, "dma") &&
+	       strcmp(name, "cpu-threads");
+}
+
+/**
+ * migrate_offload_register() - make a copy provider available
+ * @prov: the provider; it must stay valid until unregistered
+ *
+ * The provider starts disabled (the built-in "cpu" one excepted): the
+ * administrator enables it in /sys/kernel/mm/migration/providers/NAME/.
+ * A provider may enable itself through its module parameters.
+ *
+ * Return: 0, -EINVAL for a bad name, kind or capabilities, -EEXIST if
+ * the name is taken, -ENOMEM.
+ */
+int migrate_offload_register(struct migrate_copy_provider *prov)
+{
+	struct migrate_offload_entry *e;
+	int ret;
+
+	if (!mo_name_valid(prov->name) || !prov->copy ||
+	    prov->kind >= MIGRATE_COPY_NR_KINDS ||
+	    (prov->kind == MIGRATE_COPY_CPU && prov != &mo_cpu_provider) ||
+	    prov->caps.min_folio_order > MAX_PAGE_ORDER)
+		return -EINVAL;
+
+	e = kzalloc_obj(*e, GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->stats = alloc_percpu(struct mo_stats);
+	if (!e->stats) {
+		kfree(e);
+		return -ENOMEM;
+	}
+	strscpy(e->name, prov->name);
+	e->prov = prov;
+	e->rating = prov->rating;
+	e->min_folio_order = prov->caps.min_folio_order;
+	e->max_batch_folios = prov->caps.max_batch_folios;
+	refcount_set(&e->users, 1);
+	init_completion(&e->idle);
+	e->enabled = prov->kind == MIGRATE_COPY_CPU;
+
+	mutex_lock(&mo_lock);
+	if (mo_find_locked(prov->name)) {
+		ret = -EEXIST;
+		goto err;
+	}
+	ret = mo_sysfs_add(e);
+	if (ret) {
+		/* The kobject owns the entry now; its release frees it. */
+		mutex_unlock(&mo_lock);
+		return ret;
+	}
+	prov->entry = e;
+	list_add_tail_rcu(&e->list, &mo_providers);
+	mutex_unlock(&mo_lock);
+	pr_info("provider %s (%s, rating %d) registered\n", prov->name,
+		mo_kind_name(prov->kind), prov->rating);
+	return 0;
+err:
+	mutex_unlock(&mo_lock);
+	mo_entry_release(e);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(migrate_offload_register);
+
+/**
+ * migrate_offload_enable() - enable or disable a provider from its driver
+ * @prov: a registered provider
+ * @enable: the new state
+ *
+ * For a driver's own module parameter; the administrator uses sysfs.
+ *
+ * Return: 0, or -EINVAL for the "cpu" provider, -ENODEV once unregistered.
+ */
+int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable)
+{
+	int ret = -ENODEV;
+
+	mutex_lock(&mo_lock);
+	if (prov->entry)
+		ret = mo_set_enabled(prov->entry, enable);
+	mutex_unlock(&mo_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(migrate_offload_enable);
+
+/**
+ * migrate_offload_unregister() - take a copy provider away
+ * @prov: a registered provider
+ *
+ * Waits until no batch uses the provider any more; the folios of batches
+ * that would have gone to it take the rest of their chain. Safe to call
+ * from module exit while migrations run.
+ */
+void migrate_offload_unregister(struct migrate_copy_provider *prov)
+{
+	struct migrate_offload_entry *e = prov->entry;
+
+	if (WARN_ON(!e || prov == &mo_cpu_provider))
+		return;
+	mutex_lock(&mo_lock);
+	mo_set_enabled(e, false);
+	e->dead = true;
+	list_del_rcu(&e->list);
+	mutex_unlock(&mo_lock);
+
+	/* No batch can find the entry after this... */
+	synchronize_rcu();
+	/* ...and the ones that did are done after this. */
+	mo_put_entry(e);
+	wait_for_completion(&e->idle);
+
+	/* Drains sysfs readers and writers, then drops the kobject. */
+	pr_info("provider %s unregistered\n", e->name);
+	mo_sysfs_del(e);
+	prov->entry = NULL;
+}
+EXPORT_SYMBOL_GPL(migrate_offload_unregister);
+
+void mo_put_entry(struct migrate_offload_entry *e)
+{
+	if (refcount_dec_and_test(&e->users))
+		complete(&e->idle);
+}
+
+void mo_entry_release(struct migrate_offload_entry *e)
+{
+	free_percpu(e->stats);
+	kfree(e);
+}
+
+/**
+ * migrate_copy_batch_alloc() - room for the folios of one batch
+ * @nr: number of folios
+ *
+ * Migration may run under memory pressure (demotion from reclaim): the
+ * allocation neither sleeps nor warns; when it fails the caller copies
+ * folio by folio as without offload.
+ *
+ * Return: the batch or NULL.
+ */
+struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr)
+{
+	struct migrate_copy_batch *b;
+	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+
+	b = kmalloc_flex(*b, items, nr, gfp);
+	if (!b)
+		return NULL;
+	b->scratch = kmalloc_objs(*b->scratch, nr, gfp);
+	if (!b->scratch) {
+		kfree(b);
+		return NULL;
+	}
+	b->nr = nr;
+	b->hint = NULL;
+	return b;
+}
+EXPORT_SYMBOL_GPL(migrate_copy_batch_alloc);
+
+void migrate_copy_batch_free(struct migrate_copy_batch *batch)
+{
+	if (batch)
+		kfree(batch->scratch);
+	kfree(batch);
+}
+EXPORT_SYMBOL_GPL(migrate_copy_batch_free);

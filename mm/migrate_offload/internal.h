@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * State the migration offload core keeps per provider, shared by the
+ * registry, the copy path, the policy and sysfs.
+ */
+#ifndef _MM_MIGRATE_OFFLOAD_INTERNAL_H
+#define _MM_MIGRATE_OFFLOAD_INTERNAL_H
+
+#include <linux/completion.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/migrate_offload.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+
+/* Longest chain: every provider a batch may visit before the CPU. */
+#define MO_MAX_CHAIN	8
+
+enum mo_stat_item {
+	MO_STAT_BATCHES,	/* calls into the provider */
+	MO_STAT_FOLIOS,		/* folios it copied */
+	MO_STAT_BYTES,		/* bytes it copied */
+	MO_STAT_DECLINED,	/* folios it declined or left untouched */
+	MO_STAT_FAILED,		/* folios whose copy it reported failed */
+	MO_STAT_FALLBACKS,	/* folios it passed down the chain */
+	MO_STAT_SKIPPED,	/* batches its thresholds kept from it */
+	MO_STAT_RECOPIED,	/* folios it copied after another failed them */
+	MO_STAT_TIME_NS,	/* time spent in its copy callback */
+	MO_NR_STATS
+};
+
+struct mo_stats {
+	u64 v[MO_NR_STATS];
+};
+
+/**
+ * struct migrate_offload_entry - the core's side of a provider
+ * @prov: the provider; NULL once unregistered
+ * @name: copy of the provider's name (outlives the provider module)
+ * @list: in mo_providers, RCU-protected for the copy path
+ * @kobj: the provider's sysfs directory; freed by the core
+ * @users: the registration plus every batch using the provider
+ * @idle: completed when @users drops to zero
+ * @dead: unregistered; no longer listed and cannot be enabled
+ * @enabled: chosen by the administrator
+ * @rating: place in chains; starts as the provider's own
+ * @min_folio_order: threshold: smallest folio order it is given
+ * @min_batch_bytes: threshold: smaller batches skip it
+ * @max_batch_folios: most folios per call (0: the provider's limit)
+ * @stats: per-CPU counters
+ */
+struct migrate_offload_entry {
+	struct migrate_copy_provider *prov;
+	char name[MIGRATE_PROVIDER_NAME_LEN];
+	struct list_head list;
+	struct kobject kobj;
+	refcount_t users;
+	struct completion idle;
+	bool dead;
+	bool enabled;
+	int rating;
+	unsigned int min_folio_order;
+	u64 min_batch_bytes;
+	unsigned int max_batch_folios;
+	struct mo_stats __percpu *stats;
+};
+
+/* Registry (core.c) */
+extern struct mutex mo_lock;
+extern struct list_head mo_providers;
+extern struct migrate_copy_provider mo_cpu_provider;
+struct migrate_offload_entry *mo_find_locked(const char *name);
+int mo_set_enabled(struct migrate_offload_entry *e, bool enable);
+void mo_stats_read(struct migrate_offload_entry *e, struct mo_stats *sum);
+const char *mo_kind_name(enum migrate_copy_kind kind);
+
+/* Chains (chain.c) */
+int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
+		   struct migrate_offload_entry **chain);
+void mo_put_entry(struct migrate_offload_entry *e);
+
+/* Policy (policy.c) */
+struct mo_policy {
+	enum migrate_hint_type type;
+	char name[MIGRATE_PROVIDER_NAME_LEN];
+};
+
+void mo_policy_get(enum migrate_reason reason, struct mo_policy *pol);
+int mo_policy_parse(const char *buf, struct mo_policy *pol);
+int mo_policy_set(enum migrate_reason reason, const struct mo_policy *pol);
+bool mo_reason_offloadable(enum migrate_reason reason);
+const char *mo_hint_name(enum migrate_hint_type type);
+
+/* sysfs (sysfs.c) */
+int mo_sysfs_init(void);
+int mo_sysfs_add(struct migrate_offload_entry *e);
+void mo_sysfs_del(struct migrate_offload_entry *e);
+void mo_entry_release(struct migrate_offload_entry *e);
+
+#endif /* _MM_MIGRATE_OFFLOAD_INTERNAL_H */

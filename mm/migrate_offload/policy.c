@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The administrator's policy: for each migrate reason, what a batch of
+ * a caller that gave no hint may use. Shared engines must not be swamped
+ * by the wrong reasons, and latency-bound paths keep the plain CPU copy.
+ *
+ * Readers (every batch) copy a policy under a seqlock, so a concurrent
+ * write is seen whole or not at all.
+ */
+#include <linux/seqlock.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+static DEFINE_SEQLOCK(mo_policy_seq);
+
+#define POLICY(t)	{ .type = MIGRATE_HINT_##t }
+/* Defaults; Documentation/admin-guide/mm/migrate_offload.rst says why. */
+static struct mo_policy mo_policies[MR_TYPES] = {
+	[MR_COMPACTION]		= POLICY(NONE),	/* latency-bound, small folios */
+	[MR_MEMORY_FAILURE]	= POLICY(NONE),	/* poisoned memory: mc copy */
+	[MR_MEMORY_HOTPLUG]	= POLICY(ANY),
+	[MR_SYSCALL]		= POLICY(ANY),
+	[MR_MEMPOLICY_MBIND]	= POLICY(ANY),
+	[MR_NUMA_MISPLACED]	= POLICY(ANY),
+	[MR_CONTIG_RANGE]	= POLICY(ANY),
+	[MR_LONGTERM_PIN]	= POLICY(ANY),
+	[MR_DEMOTION]		= POLICY(DMA),	/* to CXL or slow tiers */
+	[MR_DAMON]		= POLICY(ANY),
+	[MR_NEVER]		= POLICY(NONE),
+};
+
+static const char * const mo_hint_names[MIGRATE_HINT_NR_TYPES] = {
+	[MIGRATE_HINT_DEFAULT] = "default",
+	[MIGRATE_HINT_NONE] = "none",
+	[MIGRATE_HINT_ANY] = "any",
+	[MIGRATE_HINT_CPU_THREADS] = "cpu-threads",
+	[MIGRATE_HINT_DMA] = "dma",
+	[MIGRATE_HINT_PROVIDER] = "provider",
+};
+
+const char *mo_hint_name(enum migrate_hint_type type)
+{
+	return type < MIGRATE_HINT_NR_TYPES ? mo_hint_names[type] : "?";
+}
+
+/* MR_NEVER is not a reason anything migrates for. */
+bool mo_reason_offloadable(enum migrate_reason reason)
+{
+	return reason < MR_TYPES && reason != MR_NEVER;
+}
+
+void mo_policy_get(enum migrate_reason reason, struct mo_policy *pol)
+{
+	unsigned int seq;
+
+	if (!mo_reason_offloadable(reason)) {
+		pol->type = MIGRATE_HINT_NONE;
+		return;
+	}
+	do {
+		seq = read_seqbegin(&mo_policy_seq);
+		*pol = mo_policies[reason];
+	} while (read_seqretry(&mo_policy_seq, seq));
+}
+
+/**
+ * mo_policy_parse() - read a policy written by the administrator
+ * @buf: "none", "any", "cpu-threads", "dma" or a registered provider's
+ *	name, optionally followed by a newline
+ * @pol: filled in on success
+ *
+ * Return: 0, or -EINVAL for anything else (an unknown or overlong name
+ * included).
+ */
+int mo_policy_parse(const char *buf, struct mo_policy *pol)
+{
+	static const enum migrate_hint_type words[] = {
+		MIGRATE_HINT_NONE, MIGRATE_HINT_ANY,
+		MIGRATE_HINT_CPU_THREADS, MIGRATE_HINT_DMA,
+	};
+	size_t len = strcspn(buf, "\n");
+	unsigned int i;
+
+	if (!len || len >= MIGRATE_PROVIDER_NAME_LEN || buf[len + !!buf[len]])
+		return -EINVAL;
+	memset(pol, 0, sizeof(*pol));
+	memcpy(pol->name, buf, len);
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (!strcmp(pol->name, mo_hint_names[words[i]])) {
+			pol->type = words[i];
+			pol->name[0] = '\0';
+			return 0;
+		}
+	}
+	mutex_lock(&mo_lock);
+	pol->type = mo_find_locked(pol->name) ? MIGRATE_HINT_PROVIDER :
+						MIGRATE_HINT_DEFAULT;
+	mutex_unlock(&mo_lock);
+	return pol->type == MIGRATE_HINT_PROVIDER ? 0 : -EINVAL;
+}
+
+int mo_policy_set(enum migrate_reason reason, const struct mo_policy *pol)
+{
+	if (!mo_reason_offloadable(reason) ||
+	    pol->type == MIGRATE_HINT_DEFAULT ||
+	    pol->type >= MIGRATE_HINT_NR_TYPES)
+		return -EINVAL;
+	write_seqlock(&mo_policy_seq);
+	mo_policies[reason] = *pol;
+	write_sequnlock(&mo_policy_seq);
+	return 0;
+}
