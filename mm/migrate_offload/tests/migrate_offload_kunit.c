@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the migration offload core: chains per hint, policy
+ * parsing, thresholds and capabilities, node affinity, per-folio
+ * fallback to the CPU, and unregistering a provider with a batch in
+ * flight. Fake providers are registered by the tests themselves.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+
+#include "../internal.h"
+
+#define KT_MAX_SEEN	16
+
+/* A fake provider: records what it was offered, copies or fails. */
+struct kt_prov {
+	struct migrate_copy_provider prov;
+	unsigned int calls;
+	unsigned int seen;
+	unsigned int call_sizes[KT_MAX_SEEN];
+	unsigned int fail_every;	/* fail items 0, N, 2N... of a call */
+	bool decline;
+	struct completion *entered;	/* signalled, then wait for release */
+	struct completion *release;
+};
+
+static void kt_copy(struct migrate_copy_provider *prov,
+		    struct migrate_copy_req *req)
+{
+	struct kt_prov *kp = container_of(prov, struct kt_prov, prov);
+	unsigned int i;
+
+	if (kp->entered) {
+		complete(kp->entered);
+		wait_for_completion(kp->release);
+	}
+	if (kp->calls < KT_MAX_SEEN)
+		kp->call_sizes[kp->calls] = req->nr;
+	kp->calls++;
+	kp->seen += req->nr;
+	for (i = 0; i < req->nr; i++) {
+		struct migrate_copy_item *it = req->items[i];
+		long p;
+
+		if (kp->decline) {
+			it->status = -EOPNOTSUPP;
+			continue;
+		}
+		if (kp->fail_every && !(i % kp->fail_every)) {
+			/* A failed engine may leave half-written garbage. */
+			for (p = 0; p < folio_nr_pages(it->dst); p++)
+				memset_page(folio_page(it->dst, p), 0, 0xaa,
+					    PAGE_SIZE);
+			it->status = -EIO;
+			continue;
+		}
+		folio_copy(it->dst, it->src);
+		it->status = 0;
+	}
+}
+
+static void kt_init(struct kt_prov *kp, const char *name,
+		    enum migrate_copy_kind kind, int rating)
+{
+	memset(kp, 0, sizeof(*kp));
+	kp->prov.name = name;
+	kp->prov.kind = kind;
+	kp->prov.rating = rating;
+	kp->prov.copy = kt_copy;
+	kp->prov.caps.may_sleep = true;
+}
+
+static void kt_register(struct kunit *test, struct kt_prov *kp)
+{
+	KUNIT_ASSERT_EQ(test, migrate_offload_register(&kp->prov), 0);
+	mutex_lock(&mo_lock);
+	KUNIT_ASSERT_EQ(test, mo_set_enabled(kp->prov.entry, true), 0);
+	mutex_unlock(&mo_lock);
+}
+
+static void kt_unregister(struct kt_prov *kp)
+{
+	if (kp->prov.entry)
+		migrate_offload_unregister(&kp->prov);
+}
+
+static int kt_chain(const struct migrate_hint *hint, enum migrate_reason r,
+		    const char **names)
+{
+	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
+	int n, i;
+
+	n = mo_build_chain(hint, r, chain);
+	for (i = 0; i < n; i++) {
+		names[i] = chain[i]->name;
+		mo_put_entry(chain[i]);
+	}
+	return n;
+}
+
+static struct kt_prov kt_thr, kt_dma_a, kt_dma_b;
+
+static void chain_by_hint(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
+	struct mo_policy saved, pol = { .type = MIGRATE_HINT_DMA };
+	const char *names[MO_MAX_CHAIN];
+
+	kt_init(&kt_thr, "kt-thr", MIGRATE_COPY_CPU_THREADS, 100);
+	kt_init(&kt_dma_a, "kt-dma-a", MIGRATE_COPY_DMA, 300);
+	kt_init(&kt_dma_b, "kt-dma-b", MIGRATE_COPY_DMA, 200);
+	kt_register(test, &kt_thr);
+	kt_register(test, &kt_dma_a);
+	kt_register(test, &kt_dma_b);
+
+	KUNIT_ASSERT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 3);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-dma-a");
+	KUNIT_EXPECT_STREQ(test, names[1], "kt-dma-b");
+	KUNIT_EXPECT_STREQ(test, names[2], "kt-thr");
+
+	hint.type = MIGRATE_HINT_DMA;
+	KUNIT_ASSERT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 2);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-dma-a");
+	KUNIT_EXPECT_STREQ(test, names[1], "kt-dma-b");
+
+	hint.type = MIGRATE_HINT_CPU_THREADS;
+	KUNIT_ASSERT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 1);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-thr");
+
+	hint.type = MIGRATE_HINT_NONE;
+	KUNIT_EXPECT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 0);
+
+	hint.type = MIGRATE_HINT_PROVIDER;
+	hint.provider = "kt-dma-b";
+	KUNIT_ASSERT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 1);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-dma-b");
+	hint.provider = "no-such";
+	KUNIT_EXPECT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 0);
+
+	/* No hint: the policy of the reason decides. */
+	mo_policy_get(MR_DEMOTION, &saved);
+	KUNIT_ASSERT_EQ(test, mo_policy_set(MR_DEMOTION, &pol), 0);
+	KUNIT_ASSERT_EQ(test, kt_chain(NULL, MR_DEMOTION, names), 2);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-dma-a");
+	pol.type = MIGRATE_HINT_NONE;
+	KUNIT_ASSERT_EQ(test, mo_policy_set(MR_DEMOTION, &pol), 0);
+	KUNIT_EXPECT_EQ(test, kt_chain(NULL, MR_DEMOTION, names), 0);
+	KUNIT_EXPECT_FALSE(test, migrate_offload_wanted(MR_DEMOTION, NULL));
+	mo_policy_set(MR_DEMOTION, &saved);
+
+	/* A disabled provider drops out; a new rating reorders. */
+	mutex_lock(&mo_lock);
+	mo_set_enabled(kt_dma_a.prov.entry, false);
+	mutex_unlock(&mo_lock);
+	WRITE_ONCE(kt_thr.prov.entry->rating, 900);
+	hint.type = MIGRATE_HINT_ANY;
+	KUNIT_ASSERT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 2);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-thr");
+	KUNIT_EXPECT_STREQ(test, names[1], "kt-dma-b");
+
+	kt_unregister(&kt_thr);
+	kt_unregister(&kt_dma_a);
+	kt_unregister(&kt_dma_b);
+	/* Gone providers are in no chain. */
+	KUNIT_EXPECT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 0);
+}
+
+static void register_rejects(struct kunit *test)
+{
+	struct kt_prov kp;
+
+	kt_init(&kp, "Bad Name", MIGRATE_COPY_DMA, 1);
+	KUNIT_EXPECT_EQ(test, migrate_offload_register(&kp.prov), -EINVAL);
+	kt_init(&kp, "any", MIGRATE_COPY_DMA, 1);
+	KUNIT_EXPECT_EQ(test, migrate_offload_register(&kp.prov), -EINVAL);
+	kt_init(&kp, "kt-cpu", MIGRATE_COPY_CPU, 1);
+	KUNIT_EXPECT_EQ(test, migrate_offload_register(&kp.prov), -EINVAL);
+	kt_init(&kp, "cpu", MIGRATE_COPY_DMA, 1);
+	KUNIT_EXPECT_EQ(test, migrate_offload_register(&kp.prov), -EEXIST);
+	kt_init(&kp, "kt-nocopy", MIGRATE_COPY_DMA, 1);
+	kp.prov.copy = NULL;
+	KUNIT_EXPECT_EQ(test, migrate_offload_register(&kp.prov), -EINVAL);
+}
+
+static const char kt_long_name[] = "a-name-that-is-far-too-long-for-a-provider";
+
+static void policy_parse(struct kunit *test)
+{
+	struct kt_prov kp;
+	struct mo_policy pol;
+
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("none", &pol), 0);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_NONE);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("any\n", &pol), 0);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_ANY);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("dma", &pol), 0);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DMA);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("cpu-threads", &pol), 0);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_CPU_THREADS);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("cpu", &pol), 0);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_PROVIDER);
+	KUNIT_EXPECT_STREQ(test, pol.name, "cpu");
+
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("\n", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("default", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("any\nmore", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("kt-later", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse(kt_long_name, &pol), -EINVAL);
+
+	kt_init(&kp, "kt-later", MIGRATE_COPY_DMA, 1);
+	KUNIT_ASSERT_EQ(test, migrate_offload_register(&kp.prov), 0);
+	KUNIT_EXPECT_EQ(test, mo_policy_parse("kt-later", &pol), 0);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_PROVIDER);
+	migrate_offload_unregister(&kp.prov);
+
+	pol.type = MIGRATE_HINT_DEFAULT;
+	KUNIT_EXPECT_EQ(test, mo_policy_set(MR_SYSCALL, &pol), -EINVAL);
+	pol.type = MIGRATE_HINT_ANY;
+	KUNIT_EXPECT_EQ(test, mo_policy_set(MR_NEVER, &pol), -EINVAL);
+}
+
+/* A batch of real folios with known contents. */
+struct kt_batch {
+	struct migrate_copy_batch *b;
+	unsigned int nr;
+};
+
+static void kt_fill(struct folio *folio, u8 seed)
+{
+	long p;
+
+	for (p = 0; p < folio_nr_pages(folio); p++)
+		memset_page(folio_page(folio, p), 0, seed + p, PAGE_SIZE);
+}
+
+static bool kt_same(struct folio *a, struct folio *b)
+{
+	long p;
+
+	for (p = 0; p < folio_nr_pages(a); p++) {
+		void *x = kmap_local_folio(a, p * PAGE_SIZE);
+		void *y = kmap_local_folio(b, p * PAGE_SIZE);
+		bool same = !memcmp(x, y, PAGE_SIZE);
+
+		kunmap_local(y);
+		kunmap_local(x);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+static struct folio *kt_folio_alloc(unsigned int order, int nid)
+{
+	if (nid == NUMA_NO_NODE)
+		return folio_alloc(GFP_KERNEL, order);
+	return __folio_alloc_node(GFP_KERNEL, order, nid);
+}
+
+static int kt_batch_alloc(struct kunit *test, struct kt_batch *kb,
+			  const unsigned int *orders, unsigned int nr,
+			  int src_nid, int dst_nid)
+{
+	unsigned int i;
+
+	kb->b = migrate_copy_batch_alloc(nr);
+	if (!kb->b)
+		return -ENOMEM;
+	kb->nr = 0;
+	for (i = 0; i < nr; i++) {
+		struct migrate_copy_item *it = &kb->b->items[i];
+
+		it->src = kt_folio_alloc(orders[i], src_nid);
+		it->dst = kt_folio_alloc(orders[i], dst_nid);
+		if (!it->src || !it->dst) {
+			if (it->src)
+				folio_put(it->src);
+			if (it->dst)
+				folio_put(it->dst);
+			return -ENOMEM;
+		}
+		kt_fill(it->src, i * 7 + 1);
+		kt_fill(it->dst, 0);
+		kb->nr++;
+	}
+	kb->b->nr = nr;
+	kb->b->reason = MR_SYSCALL;
+	return 0;
+}
+
+static void kt_batch_free(struct kt_batch *kb)
+{
+	unsigned int i;
+
+	for (i = 0; kb->b && i < kb->nr; i++) {
+		folio_put(kb->b->items[i].src);
+		folio_put(kb->b->items[i].dst);
+	}
+	migrate_copy_batch_free(kb->b);
+	kb->b = NULL;
+}
+
+static void kt_expect_copied(struct kunit *test, struct kt_batch *kb)
+{
+	unsigned int i;
+
+	for (i = 0; i < kb->nr; i++) {
+		struct migrate_copy_item *it = &kb->b->items[i];
+
+		KUNIT_EXPECT_EQ(test, it->status, 0);
+		KUNIT_EXPECT_TRUE_MSG(test, kt_same(it->src, it->dst),
+				      "folio %u differs", i);
+	}
+}
+
+static u64 kt_stat(struct kt_prov *kp, enum mo_stat_item i)
+{
+	struct mo_stats s;
+
+	mo_stats_read(kp->prov.entry, &s);
+	return s.v[i];
+}
+
+static u64 kt_cpu_stat(enum mo_stat_item i)
+{
+	struct mo_stats s;
+
+	mo_stats_read(mo_cpu_provider.entry, &s);
+	return s.v[i];
+}
+
+static const unsigned int kt_orders[] = { 0, 2, 0, 2, 2, 0, 2 };
+
+static void thresholds_and_caps(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_DMA };
+	unsigned int nr = ARRAY_SIZE(kt_orders);
+	struct kt_prov kp;
+	struct kt_batch kb;
+
+	kt_init(&kp, "kt-caps", MIGRATE_COPY_DMA, 10);
+	kp.prov.caps.min_folio_order = 2;
+	kp.prov.caps.max_batch_folios = 2;
+	kt_register(test, &kp);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr,
+					     NUMA_NO_NODE, NUMA_NO_NODE), 0);
+	kb.b->hint = &hint;
+
+	/* Only order >= 2 is offered, two at a time: 2 + 2 of 4. */
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, 4);
+	KUNIT_EXPECT_EQ(test, kp.calls, 2);
+	KUNIT_EXPECT_EQ(test, kp.call_sizes[0], 2);
+	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_FOLIOS), 4);
+	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_BYTES), 16 * PAGE_SIZE);
+
+	/* The administrator's max batch applies below the provider's. */
+	WRITE_ONCE(kp.prov.entry->max_batch_folios, 1);
+	kp.calls = 0;
+	kp.seen = 0;
+	migrate_offload_copy(kb.b);
+	KUNIT_EXPECT_EQ(test, kp.calls, 4);
+
+	/* A batch below min_batch_bytes skips the provider entirely. */
+	WRITE_ONCE(kp.prov.entry->min_batch_bytes, 17 * PAGE_SIZE);
+	kp.calls = 0;
+	kp.seen = 0;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_SKIPPED), 1);
+
+	kt_unregister(&kp);
+	kt_batch_free(&kb);
+}
+
+static void node_affinity(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_PROVIDER,
+				     .provider = "kt-node" };
+	unsigned int nr = ARRAY_SIZE(kt_orders);
+	int far = first_online_node, other;
+	struct kt_prov kp;
+	struct kt_batch kb;
+
+	other = next_online_node(far);
+	if (other == MAX_NUMNODES)
+		kunit_skip(test, "needs two online nodes");
+
+	kt_init(&kp, "kt-node", MIGRATE_COPY_DMA, 10);
+	node_set(other, kp.prov.caps.nodes);
+	kt_register(test, &kp);
+
+	/* Neither end on the provider's node: the CPU copies it all. */
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, far,
+					     far), 0);
+	kb.b->hint = &hint;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, 0);
+	kt_batch_free(&kb);
+
+	/* The destination is: the provider takes every folio. */
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, far,
+					     other), 0);
+	kb.b->hint = &hint;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, nr);
+	kt_batch_free(&kb);
+	kt_unregister(&kp);
+}
+
+static void per_folio_fallback(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
+	unsigned int nr = ARRAY_SIZE(kt_orders);
+	struct kt_prov bad, decl;
+	u64 recopied;
+	struct kt_batch kb;
+
+	kt_init(&bad, "kt-bad", MIGRATE_COPY_DMA, 20);
+	bad.fail_every = 2;		/* items 0, 2, 4, 6 fail */
+	kt_init(&decl, "kt-decline", MIGRATE_COPY_CPU_THREADS, 10);
+	decl.decline = true;
+	kt_register(test, &bad);
+	kt_register(test, &decl);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr,
+					     NUMA_NO_NODE, NUMA_NO_NODE), 0);
+	kb.b->hint = &hint;
+	recopied = kt_cpu_stat(MO_STAT_RECOPIED);
+
+	migrate_offload_copy(kb.b);
+	/* Every byte arrives although the providers failed or declined. */
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, bad.seen, nr);
+	KUNIT_EXPECT_EQ(test, kt_stat(&bad, MO_STAT_FAILED), 4);
+	KUNIT_EXPECT_EQ(test, kt_stat(&bad, MO_STAT_FOLIOS), 3);
+	KUNIT_EXPECT_EQ(test, kt_stat(&bad, MO_STAT_FALLBACKS), 4);
+	/* Only what the first one failed reached the second. */
+	KUNIT_EXPECT_EQ(test, decl.seen, 4);
+	KUNIT_EXPECT_EQ(test, kt_stat(&decl, MO_STAT_DECLINED), 4);
+	/* ... and the CPU re-copied exactly the failed folios. */
+	KUNIT_EXPECT_EQ(test, kt_cpu_stat(MO_STAT_RECOPIED) - recopied, 4);
+
+	kt_unregister(&bad);
+	kt_unregister(&decl);
+	kt_batch_free(&kb);
+}
+
+struct kt_inflight {
+	struct kt_batch *kb;
+	struct kt_prov *kp;
+	struct completion done;
+	bool unregistered;
+};
+
+static int kt_copy_thread(void *data)
+{
+	struct kt_inflight *f = data;
+
+	migrate_offload_copy(f->kb->b);
+	complete(&f->done);
+	return 0;
+}
+
+static int kt_unregister_thread(void *data)
+{
+	struct kt_inflight *f = data;
+
+	migrate_offload_unregister(&f->kp->prov);
+	WRITE_ONCE(f->unregistered, true);
+	return 0;
+}
+
+static void unregister_in_flight(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_DMA };
+	unsigned int nr = ARRAY_SIZE(kt_orders);
+	DECLARE_COMPLETION_ONSTACK(entered);
+	DECLARE_COMPLETION_ONSTACK(release);
+	struct kt_inflight f = { };
+	struct task_struct *t;
+	struct kt_prov kp;
+	struct kt_batch kb;
+
+	kt_init(&kp, "kt-slow", MIGRATE_COPY_DMA, 10);
+	kp.entered = &entered;
+	kp.release = &release;
+	kt_register(test, &kp);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr,
+					     NUMA_NO_NODE, NUMA_NO_NODE), 0);
+	kb.b->hint = &hint;
+	f.kb = &kb;
+	f.kp = &kp;
+	init_completion(&f.done);
+
+	t = kthread_run(kt_copy_thread, &f, "kt-mo-copy");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&entered);
+	t = kthread_run(kt_unregister_thread, &f, "kt-mo-unreg");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+
+	/* The batch still uses the provider: unregistering must wait. */
+	msleep(100);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(f.unregistered));
+	complete(&release);
+	wait_for_completion(&f.done);
+	while (!READ_ONCE(f.unregistered))
+		msleep(20);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, nr);
+	KUNIT_EXPECT_NULL(test, kp.prov.entry);
+	kt_batch_free(&kb);
+}
+
+static struct kunit_case migrate_offload_cases[] = {
+	KUNIT_CASE(register_rejects),
+	KUNIT_CASE(policy_parse),
+	KUNIT_CASE(chain_by_hint),
+	KUNIT_CASE(thresholds_and_caps),
+	KUNIT_CASE(node_affinity),
+	KUNIT_CASE(per_folio_fallback),
+	KUNIT_CASE(unregister_in_flight),
+	{}
+};
+
+static struct kunit_suite migrate_offload_suite = {
+	.name = "migrate_offload",
+	.test_cases = migrate_offload_cases,
+};
+
+kunit_test_suite(migrate_offload_suite);
+
+MODULE_DESCRIPTION("KUnit tests for migration copy offload");
+MODULE_LICENSE("GPL");
