@@ -6,7 +6,7 @@
 #   MO_ONLY   run only these guest tests (comma list), no static checks
 . "$(dirname "$0")/lib.sh"
 
-PLAN=${MO_PLAN:-smoke,migration,rmap}
+PLAN=${MO_PLAN:-smoke,offload,migration,rmap}
 res=$MO_LOGS/check-results.txt
 mkdir -p "$MO_LOGS"
 : > "$res"

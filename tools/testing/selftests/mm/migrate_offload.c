@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests of migration copy offload (/sys/kernel/mm/migration/):
+ * move_pages() of base pages, 64 KiB mTHPs and 2 MiB THPs between every
+ * node pair through each policy, every byte compared; a provider that
+ * fails or declines folios loses no byte and its counters add up; bad
+ * sysfs input is refused and changes nothing; the provider module is
+ * unloaded while migrations run.
+ *
+ * Needs root, two NUMA nodes and the test_migrate_offload module.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hugepage_settings.h"
+#include "kselftest_harness.h"
+#include "numa_move.h"
+#include "vm_util.h"
+
+#define MIG		"/sys/kernel/mm/migration/"
+#define PROV(n, f)	MIG "providers/" n "/" f
+#define POLICY		MIG "policy/syscall_or_cpuset"
+#define TEST_PARAM(p)	"/sys/module/test_migrate_offload/parameters/" p
+#define BUF_SIZE	(4UL << 20)
+
+static int sysfs_read(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static unsigned long long sysfs_num(const char *path)
+{
+	char buf[64];
+
+	if (sysfs_read(path, buf, sizeof(buf)))
+		return ~0ULL;
+	return strtoull(buf, NULL, 0);
+}
+
+static bool have_test_provider(void)
+{
+	if (access(MIG "providers/test", F_OK) &&
+	    system("modprobe test_migrate_offload 2>/dev/null"))
+		return false;
+	return !access(MIG "providers/test", F_OK);
+}
+
+/* Enable only the test provider; the policy decides the rest. */
+static void reset_test_provider(void)
+{
+	sysfs_write(TEST_PARAM("fail_every"), "0");
+	sysfs_write(TEST_PARAM("decline_every"), "0");
+	sysfs_write(TEST_PARAM("delay_us"), "0");
+	sysfs_write(PROV("test", "enabled"), "1");
+}
+
+TEST(sysfs_layout)
+{
+	char buf[4096];
+
+	if (access(MIG, F_OK))
+		SKIP(return, "no " MIG);
+	ASSERT_EQ(sysfs_read(MIG "available_providers", buf, sizeof(buf)), 0);
+	ASSERT_NE(strstr(buf, "cpu kind=cpu "), NULL);
+	ASSERT_EQ(sysfs_read(PROV("cpu", "kind"), buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, "cpu\n");
+	ASSERT_EQ(sysfs_num(PROV("cpu", "enabled")), 1);
+	ASSERT_EQ(access(PROV("cpu", "stats/folios"), R_OK), 0);
+	ASSERT_EQ(access(PROV("cpu", "caps/nodes"), R_OK), 0);
+	/* The CPU has no thresholds: it takes whatever is left. */
+	ASSERT_NE(access(PROV("cpu", "min_batch_bytes"), F_OK), 0);
+	ASSERT_EQ(sysfs_read(MIG "policy/demotion", buf, sizeof(buf)), 0);
+	ASSERT_NE(strchr(buf, '['), NULL);
+}
+
+struct bad_write {
+	const char *path;
+	const char *value;
+	int err;		/* 0: EINVAL */
+};
+
+static const struct bad_write bad_writes[] = {
+	{ PROV("cpu", "enabled"), "0" },
+	{ PROV("test", "enabled"), "2" },
+	{ PROV("test", "enabled"), "maybe" },
+	{ PROV("test", "rating"), "-1" },
+	{ PROV("test", "rating"), "1001" },
+	{ PROV("test", "rating"), "12abc" },
+	{ PROV("test", "rating"), "\n" },
+	{ PROV("test", "min_folio_size"), "3000" },
+	{ PROV("test", "min_folio_size"), "0" },
+	{ PROV("test", "min_folio_size"), "4097" },
+	{ PROV("test", "min_folio_size"), "1099511627776" },
+	{ PROV("test", "min_batch_bytes"), "-5" },
+	{ PROV("test", "min_batch_bytes"), "lots" },
+	{ PROV("test", "max_batch_folios"), "-1" },
+	{ PROV("test", "max_batch_folios"), "99999999999", ERANGE },
+	{ POLICY, "bogus" },
+	{ POLICY, "\n" },
+	{ POLICY, "default" },
+	{ POLICY, "any more" },
+	{ POLICY, "any\nnone" },
+	{ POLICY, "a-provider-name-much-longer-than-thirty-two-bytes" },
+};
+
+/*
+ * Every bad value is refused (EINVAL, or ERANGE for a number too large
+ * for its type) and leaves the file as it was.
+ */
+TEST(sysfs_bad_input)
+{
+	char before[4096], after[4096];
+	unsigned int i;
+
+	if (!have_test_provider())
+		SKIP(return, "test_migrate_offload not available");
+	for (i = 0; i < ARRAY_SIZE(bad_writes); i++) {
+		const struct bad_write *w = &bad_writes[i];
+
+		ASSERT_EQ(sysfs_read(w->path, before, sizeof(before)), 0);
+		EXPECT_EQ(sysfs_write(w->path, w->value), -(w->err ? : EINVAL)) {
+			TH_LOG("'%s' > %s was accepted", w->value, w->path);
+		}
+		ASSERT_EQ(sysfs_read(w->path, after, sizeof(after)), 0);
+		EXPECT_STREQ(before, after);
+	}
+	/* Read-only files stay read-only. */
+	EXPECT_NE(sysfs_write(PROV("test", "stats/folios"), "0"), 0);
+	EXPECT_NE(sysfs_write(PROV("test", "kind"), "cpu"), 0);
+}
+
+FIXTURE(offload)
+{
+	struct nm_buf buf;
+	int nodes[NM_MAX_NODES];
+	int nr_nodes;
+	char policy[256];
+};
+
+FIXTURE_VARIANT(offload)
+{
+	unsigned int order;
+	const char *policy;	/* for syscall_or_cpuset */
+	bool via_test;		/* the test provider must see the folios */
+};
+
+FIXTURE_VARIANT_ADD(offload, base_none)
+{
+	.order = 0,
+	.policy = "none",
+	.via_test = false,
+};
+
+FIXTURE_VARIANT_ADD(offload, base_any)
+{
+	.order = 0,
+	.policy = "any",
+	.via_test = true,
+};
+
+FIXTURE_VARIANT_ADD(offload, base_named)
+{
+	.order = 0,
+	.policy = "test",
+	.via_test = true,
+};
+
+FIXTURE_VARIANT_ADD(offload, mthp64k_dma)
+{
+	.order = 4,
+	.policy = "dma",
+	.via_test = true,
+};
+
+FIXTURE_VARIANT_ADD(offload, mthp64k_threads)
+{
+	.order = 4,
+	.policy = "cpu-threads",
+	.via_test = false,
+};
+
+FIXTURE_VARIANT_ADD(offload, thp_any)
+{
+	.order = 9,
+	.policy = "any",
+	.via_test = true,
+};
+
+FIXTURE_VARIANT_ADD(offload, thp_named)
+{
+	.order = 9,
+	.policy = "test",
+	.via_test = true,
+};
+
+FIXTURE_VARIANT_ADD(offload, thp_none)
+{
+	.order = 9,
+	.policy = "none",
+	.via_test = false,
+};
+
+FIXTURE_SETUP(offload)
+{
+	char *nl;
+
+	self->nr_nodes = nm_mem_nodes(self->nodes, NM_MAX_NODES);
+	if (self->nr_nodes < 2)
+		SKIP(return, "needs two NUMA nodes with memory");
+	if (!have_test_provider())
+		SKIP(return, "test_migrate_offload not available");
+	if (nm_use_folio_order(variant->order))
+		SKIP(return, "folio order %u not supported", variant->order);
+	reset_test_provider();
+	ASSERT_EQ(sysfs_read(POLICY, self->policy, sizeof(self->policy)), 0);
+	ASSERT_EQ(sysfs_write(POLICY, variant->policy), 0);
+	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
+	/* Remember the bracketed word to restore it. */
+	nl = strchr(self->policy, '[');
+	if (nl) {
+		memmove(self->policy, nl + 1, strlen(nl));
+		*strchr(self->policy, ']') = '\0';
+	}
+}
+
+FIXTURE_TEARDOWN(offload)
+{
+	nm_free(&self->buf);
+	nm_restore_folio_order();
+	if (self->policy[0])
+		sysfs_write(POLICY, self->policy);
+}
+
+/* Move through every node pair; check every byte and where it went. */
+static void move_all_pairs(struct __test_metadata *_metadata,
+			   struct nm_buf *b, const int *nodes, int nr_nodes)
+{
+	uint64_t seed = 100;
+	int s, d;
+
+	for (s = 0; s < nr_nodes; s++) {
+		for (d = 0; d < nr_nodes; d++) {
+			unsigned long misplaced;
+			size_t first = 0, bad;
+
+			if (s == d)
+				continue;
+			nm_fill(b, ++seed);
+			ASSERT_EQ(nm_move(b, nodes[s], NULL), 0);
+			ASSERT_EQ(nm_move(b, nodes[d], &misplaced), 0);
+			ASSERT_EQ(misplaced, 0);
+			bad = nm_verify(b, seed, &first);
+			ASSERT_EQ(bad, 0) {
+				TH_LOG("%d -> %d: %zu bad words from %zu",
+				       nodes[s], nodes[d], bad, first);
+			}
+		}
+	}
+}
+
+TEST_F_TIMEOUT(offload, all_pairs, 600)
+{
+	unsigned long long before = sysfs_num(PROV("test", "stats/folios"));
+	unsigned long long after;
+
+	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
+	after = sysfs_num(PROV("test", "stats/folios"));
+	/* The provider copied folios exactly when the policy routes to it. */
+	EXPECT_GE(after, before);
+	EXPECT_EQ(after > before, variant->via_test);
+}
+
+/* A provider failing every 3rd folio: the CPU re-copies exactly those. */
+TEST_F_TIMEOUT(offload, failing_provider, 600)
+{
+	unsigned long long failed, recopied;
+
+	if (!variant->via_test)
+		SKIP(return, "policy does not route to the test provider");
+	ASSERT_EQ(sysfs_write(TEST_PARAM("fail_every"), "3"), 0);
+	failed = sysfs_num(PROV("test", "stats/failed"));
+	recopied = sysfs_num(PROV("cpu", "stats/recopied"));
+
+	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
+
+	failed = sysfs_num(PROV("test", "stats/failed")) - failed;
+	recopied = sysfs_num(PROV("cpu", "stats/recopied")) - recopied;
+	sysfs_write(TEST_PARAM("fail_every"), "0");
+	EXPECT_GT(failed, 0);
+	EXPECT_EQ(failed, recopied);
+	TH_LOG("test provider failed %llu folios, cpu re-copied %llu",
+	       failed, recopied);
+}
+
+TEST_F_TIMEOUT(offload, declining_provider, 600)
+{
+	unsigned long long declined;
+
+	if (!variant->via_test)
+		SKIP(return, "policy does not route to the test provider");
+	ASSERT_EQ(sysfs_write(TEST_PARAM("decline_every"), "2"), 0);
+	declined = sysfs_num(PROV("test", "stats/declined"));
+	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
+	sysfs_write(TEST_PARAM("decline_every"), "0");
+	EXPECT_GT(sysfs_num(PROV("test", "stats/declined")), declined);
+}
+
+/*
+ * Unload the provider module while a child migrates in a loop: the
+ * unload waits for the batches in flight, later batches go to the CPU,
+ * and the child finds every byte where it belongs.
+ */
+TEST_F_TIMEOUT(offload, unload_while_migrating, 600)
+{
+	int status, round;
+	pid_t pid;
+
+	if (!variant->via_test || variant->order)
+		SKIP(return, "run once, on base pages via the provider");
+	ASSERT_EQ(sysfs_write(TEST_PARAM("delay_us"), "2000"), 0);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		uint64_t seed = 1;
+		int i;
+
+		for (i = 0; i < 40; i++) {
+			nm_fill(&self->buf, ++seed);
+			if (nm_move(&self->buf, self->nodes[i & 1], NULL) ||
+			    nm_verify(&self->buf, seed, NULL))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (round = 0; round < 3; round++) {
+		usleep(200000);
+		ASSERT_EQ(system("rmmod test_migrate_offload"), 0);
+		ASSERT_EQ(system("modprobe test_migrate_offload delay_us=2000 enable=1"), 0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	sysfs_write(TEST_PARAM("delay_us"), "0");
+}
+
+TEST_HARNESS_MAIN
