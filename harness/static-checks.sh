@@ -44,7 +44,9 @@ kernel_h=$(echo "$kernel_h" | awk 'NF' | sort -u)
 # --- checkpatch ---------------------------------------------------------
 cp_opts=(--strict --no-summary --quiet --show-types)
 for p in $patches; do
-	out=$("$tree/scripts/checkpatch.pl" "${cp_opts[@]}" "patches/$p" 2>&1) &&
+	# Run from the kernel tree: in our own git checkout, checkpatch would
+	# take the patch for a file that git tracks and check its diff lines.
+	out=$(cd "$tree" && scripts/checkpatch.pl "${cp_opts[@]}" "$MO_TOP/patches/$p" 2>&1) &&
 		pass "checkpatch/$p" ||
 		{ echo "$out" > "$logdir/checkpatch-$p.log"; fail "checkpatch/$p" "$(echo "$out" | grep -m1 -E 'ERROR|WARNING|CHECK')"; }
 done
