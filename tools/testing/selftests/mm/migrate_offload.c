@@ -9,6 +9,7 @@
  *
  * Needs root, two NUMA nodes and the test_migrate_offload module.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -158,12 +159,75 @@ TEST(sysfs_bad_input)
 	EXPECT_NE(sysfs_write(PROV("test", "kind"), "cpu"), 0);
 }
 
+#define MAX_REASONS	16
+
+/*
+ * Other migrations run in the background (NUMA balancing): while a test
+ * counts the provider's folios, every reason but move_pages()' copies on
+ * the CPU. The policies are put back afterwards.
+ */
+struct policies {
+	char name[MAX_REASONS][64];
+	char value[MAX_REASONS][64];
+	int nr;
+};
+
+/* The bracketed word of a policy file: the current choice. */
+static int policy_current(const char *path, char *out, size_t size)
+{
+	char buf[512], *open, *close;
+
+	if (sysfs_read(path, buf, sizeof(buf)))
+		return -1;
+	open = strchr(buf, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!close || (size_t)(close - open) > size)
+		return -1;
+	*close = '\0';
+	snprintf(out, size, "%s", open + 1);
+	return 0;
+}
+
+static void policies_isolate(struct policies *p)
+{
+	char path[256];
+	struct dirent *d;
+	DIR *dir;
+
+	p->nr = 0;
+	dir = opendir(MIG "policy");
+	while (dir && (d = readdir(dir)) && p->nr < MAX_REASONS) {
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "syscall_or_cpuset"))
+			continue;
+		snprintf(path, sizeof(path), MIG "policy/%s", d->d_name);
+		if (policy_current(path, p->value[p->nr], sizeof(p->value[0])))
+			continue;
+		snprintf(p->name[p->nr], sizeof(p->name[0]), "%s", d->d_name);
+		sysfs_write(path, "none");
+		p->nr++;
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static void policies_restore(struct policies *p)
+{
+	char path[256];
+	int i;
+
+	for (i = 0; i < p->nr; i++) {
+		snprintf(path, sizeof(path), MIG "policy/%s", p->name[i]);
+		sysfs_write(path, p->value[i]);
+	}
+}
+
 FIXTURE(offload)
 {
 	struct nm_buf buf;
 	int nodes[NM_MAX_NODES];
 	int nr_nodes;
-	char policy[256];
+	char policy[64];
+	struct policies others;
 };
 
 FIXTURE_VARIANT(offload)
@@ -231,8 +295,6 @@ FIXTURE_VARIANT_ADD(offload, thp_none)
 
 FIXTURE_SETUP(offload)
 {
-	char *nl;
-
 	self->nr_nodes = nm_mem_nodes(self->nodes, NM_MAX_NODES);
 	if (self->nr_nodes < 2)
 		SKIP(return, "needs two NUMA nodes with memory");
@@ -241,15 +303,10 @@ FIXTURE_SETUP(offload)
 	if (nm_use_folio_order(variant->order))
 		SKIP(return, "folio order %u not supported", variant->order);
 	reset_test_provider();
-	ASSERT_EQ(sysfs_read(POLICY, self->policy, sizeof(self->policy)), 0);
+	ASSERT_EQ(policy_current(POLICY, self->policy, sizeof(self->policy)), 0);
 	ASSERT_EQ(sysfs_write(POLICY, variant->policy), 0);
+	policies_isolate(&self->others);
 	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
-	/* Remember the bracketed word to restore it. */
-	nl = strchr(self->policy, '[');
-	if (nl) {
-		memmove(self->policy, nl + 1, strlen(nl));
-		*strchr(self->policy, ']') = '\0';
-	}
 }
 
 FIXTURE_TEARDOWN(offload)
@@ -258,6 +315,7 @@ FIXTURE_TEARDOWN(offload)
 	nm_restore_folio_order();
 	if (self->policy[0])
 		sysfs_write(POLICY, self->policy);
+	policies_restore(&self->others);
 }
 
 /* Move through every node pair; check every byte and where it went. */
