@@ -102,15 +102,21 @@ def main():
                                 exist_ok=True)
                     shutil.copy2(src, os.path.join(scratch, t))
                 touched.add(t)
-            res = subprocess.run(["patch", "-p1", "-F0", "-N", "-s", "-t",
+            res = subprocess.run(["patch", "-p1", "-F0", "-N", "-t",
                                   "--no-backup-if-mismatch", "-r", "-",
                                   "-d", scratch, "-i", patch],
                                  capture_output=True, text=True)
             if res.returncode != 0:
-                bad = [l for l in (res.stdout + res.stderr).splitlines()
-                       if l.strip()]
-                fail("patch %s does not apply (fuzz 0):\n  %s" %
-                     (name, "\n  ".join(bad)))
+                # "patching file X" followed by the hunks that failed in it
+                out, current, bad = (res.stdout + res.stderr).splitlines(), "", []
+                for l in out:
+                    if l.startswith("patching file "):
+                        current = l[len("patching file "):].strip("'")
+                    elif "FAILED" in l or "malformed" in l or "No file" in l:
+                        bad.append("%s: %s" % (current, l.strip()))
+                fail("patch %s does not apply (fuzz 0) to %s:\n  %s" %
+                     (name, ", ".join(sorted(set(b.split(":")[0] for b in bad))) or "?",
+                      "\n  ".join(bad or out)))
         for t in touched:
             wanted[t] = read(os.path.join(scratch, t))
 
