@@ -45,10 +45,10 @@ echo "   (TCG emulation: compare ratios within this run only)"
 migrate_bench -m "$MB" -r 1
 
 modprobe test_migrate_offload enable=1
-echo "== the same through the offload core: provider 'test' (a CPU copy) enabled"
+echo "== 4 KiB and 2 MiB again, through the offload core: provider 'test' (a CPU copy) enabled"
 cat "$mig/available_providers"
 stats
-migrate_bench -m "$MB" -r 1
+migrate_bench -m "$MB" -r 1 -s 4,2048
 echo "-- counters after"
 stats
 }

@@ -190,7 +190,7 @@ static int policy_current(const char *path, char *out, size_t size)
 
 static void policies_isolate(struct policies *p)
 {
-	char path[256];
+	char path[512];
 	struct dirent *d;
 	DIR *dir;
 
@@ -202,7 +202,7 @@ static void policies_isolate(struct policies *p)
 		snprintf(path, sizeof(path), MIG "policy/%s", d->d_name);
 		if (policy_current(path, p->value[p->nr], sizeof(p->value[0])))
 			continue;
-		snprintf(p->name[p->nr], sizeof(p->name[0]), "%s", d->d_name);
+		snprintf(p->name[p->nr], sizeof(p->name[0]), "%.63s", d->d_name);
 		sysfs_write(path, "none");
 		p->nr++;
 	}
@@ -212,7 +212,7 @@ static void policies_isolate(struct policies *p)
 
 static void policies_restore(struct policies *p)
 {
-	char path[256];
+	char path[512];
 	int i;
 
 	for (i = 0; i < p->nr; i++) {

@@ -36,9 +36,13 @@ int nm_mem_nodes(int *nodes, int max)
  * Make anonymous faults allocate folios of exactly 2^order pages: the
  * wanted size "always", every other mTHP size and the top level "never".
  * Order 0 turns THP off. Returns -1 if the kernel lacks that size.
+ * The settings found first stay at the bottom of the settings stack, so
+ * nm_restore_folio_order() can pop back to them any number of times.
  */
 int nm_use_folio_order(unsigned int order)
 {
+	static struct thp_settings base;
+	static bool base_pushed;
 	struct thp_settings settings;
 	int i;
 
@@ -46,8 +50,13 @@ int nm_use_folio_order(unsigned int order)
 		return order ? -1 : 0;
 	if (order && !(thp_supported_orders() & (1UL << order)))
 		return -1;
-	thp_save_settings();
-	thp_read_settings(&settings);
+	if (!base_pushed) {
+		thp_save_settings();
+		thp_read_settings(&base);
+		thp_push_settings(&base);
+		base_pushed = true;
+	}
+	settings = base;
 	settings.thp_enabled = THP_NEVER;
 	for (i = 0; i < NR_ORDERS; i++)
 		settings.hugepages[i].enabled = THP_NEVER;
@@ -57,10 +66,11 @@ int nm_use_folio_order(unsigned int order)
 	return 0;
 }
 
+/* Back to the settings found before the first nm_use_folio_order(). */
 void nm_restore_folio_order(void)
 {
 	if (thp_available())
-		thp_restore_settings();
+		thp_pop_settings();
 }
 
 int nm_alloc(struct nm_buf *b, size_t len, unsigned int order)
