@@ -27,19 +27,16 @@ ours=$(git ls-files --cached --others --exclude-standard -- \
 	mm net samples security sound tools virt 2>/dev/null | sort)
 patches=$(grep -v '^\s*#' patches/series 2>/dev/null | awk 'NF {print $1}')
 
-# Kernel C files: ours outside tools/, plus .c files our patches touch.
-kernel_c=$(echo "$ours" | grep -E '\.c$' | grep -v '^tools/' || true)
-for p in $patches; do
-	kernel_c+=$'\n'$(grep -E '^\+\+\+ b/.*\.c$' "patches/$p" | sed 's|^+++ b/||' |
-		grep -v '^tools/' || true)
-done
-kernel_c=$(echo "$kernel_c" | awk 'NF' | sort -u)
-kernel_h=$(echo "$ours" | grep -E '\.h$' | grep -v '^tools/' || true)
-for p in $patches; do
-	kernel_h+=$'\n'$(grep -E '^\+\+\+ b/.*\.h$' "patches/$p" | sed 's|^+++ b/||' |
-		grep -v '^tools/' || true)
-done
-kernel_h=$(echo "$kernel_h" | awk 'NF' | sort -u)
+# Kernel files ending in $1 (outside tools/): ours and those our patches touch.
+kernel_files() {
+	local p
+	{
+		echo "$ours"
+		for p in $patches; do sed -n 's|^+++ b/||p' "patches/$p"; done
+	} | grep -E "\\$1\$" | grep -v '^tools/' | sort -u || true
+}
+kernel_c=$(kernel_files .c)
+kernel_h=$(kernel_files .h)
 
 # --- checkpatch ---------------------------------------------------------
 cp_opts=(--strict --no-summary --quiet --show-types)
