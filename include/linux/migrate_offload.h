@@ -119,6 +119,18 @@ struct migrate_copy_caps {
 };
 
 /**
+ * struct migrate_copy_thresholds - where a provider starts to pay off
+ * @min_folio_order: folios below this order skip the provider
+ * @min_batch_bytes: batches whose folios for it add up to less skip it
+ *
+ * The provider's suggestion; the administrator can change both.
+ */
+struct migrate_copy_thresholds {
+	unsigned int min_folio_order;
+	u64 min_batch_bytes;
+};
+
+/**
  * struct migrate_copy_provider - a named way of copying folios
  * @name: unique name, shown in sysfs ([a-z0-9_-], shorter than
  *	%MIGRATE_PROVIDER_NAME_LEN)
@@ -126,6 +138,7 @@ struct migrate_copy_caps {
  * @kind: what it copies with
  * @rating: its place in a chain: higher ratings are asked first
  * @caps: its capabilities
+ * @thresholds: default thresholds (never below @caps.min_folio_order)
  * @copy: copy what it can of @req and set every item's status. Called
  *	with the folios locked; may sleep if @caps.may_sleep. A folio it
  *	reports as copied must hold exactly the source's contents, and when
@@ -142,6 +155,7 @@ struct migrate_copy_provider {
 	enum migrate_copy_kind kind;
 	int rating;
 	struct migrate_copy_caps caps;
+	struct migrate_copy_thresholds thresholds;
 	void (*copy)(struct migrate_copy_provider *prov,
 		     struct migrate_copy_req *req);
 	const struct attribute_group **groups;

@@ -135,7 +135,8 @@ int migrate_offload_register(struct migrate_copy_provider *prov)
 	if (!mo_name_valid(prov->name) || !prov->copy ||
 	    prov->kind >= MIGRATE_COPY_NR_KINDS ||
 	    (prov->kind == MIGRATE_COPY_CPU && prov != &mo_cpu_provider) ||
-	    prov->caps.min_folio_order > MAX_PAGE_ORDER)
+	    prov->caps.min_folio_order > MAX_PAGE_ORDER ||
+	    prov->thresholds.min_folio_order > MAX_PAGE_ORDER)
 		return -EINVAL;
 
 	e = kzalloc_obj(*e, GFP_KERNEL);
@@ -149,7 +150,9 @@ int migrate_offload_register(struct migrate_copy_provider *prov)
 	strscpy(e->name, prov->name);
 	e->prov = prov;
 	e->rating = prov->rating;
-	e->min_folio_order = prov->caps.min_folio_order;
+	e->min_folio_order = max(prov->caps.min_folio_order,
+				 prov->thresholds.min_folio_order);
+	e->min_batch_bytes = prov->thresholds.min_batch_bytes;
 	e->max_batch_folios = prov->caps.max_batch_folios;
 	refcount_set(&e->users, 1);
 	init_completion(&e->idle);
