@@ -44,8 +44,15 @@ echo "== move_pages() node 0 -> node 1, ${MB} MiB, no provider enabled (the unch
 echo "   (TCG emulation: compare ratios within this run only)"
 migrate_bench -m "$MB" -r 1
 
-modprobe test_migrate_offload enable=1
-echo "== 4 KiB and 2 MiB again, through the offload core: provider 'test' (a CPU copy) enabled"
+if [ -d "$mig/providers/threads" ]; then
+	echo 1 > "$mig/providers/threads/enabled"
+	echo threads > "$mig/policy/syscall_or_cpuset"
+	echo "== 4 KiB and 2 MiB again, through the 'threads' provider ($(cat "$mig/providers/threads/threads") threads;"
+	echo "   its thresholds leave 4 KiB folios to the CPU)"
+else
+	modprobe test_migrate_offload enable=1
+	echo "== 4 KiB and 2 MiB again, through the offload core: provider 'test' (a CPU copy) enabled"
+fi
 cat "$mig/available_providers"
 stats
 migrate_bench -m "$MB" -r 1 -s 4,2048

@@ -521,6 +521,43 @@ static void unregister_in_flight(struct kunit *test)
 	kt_batch_free(&kb);
 }
 
+/*
+ * The threads provider cuts the batch across folio boundaries: every
+ * byte of folios of mixed sizes must arrive, whatever the cut.
+ */
+static void threads_provider_copies(struct kunit *test)
+{
+	static const unsigned int orders[] = { 9, 0, 4, 0, 9, 2, 0 };
+	struct migrate_copy_item *ptrs[ARRAY_SIZE(orders)];
+	struct migrate_copy_req req = { .reason = MR_SYSCALL };
+	struct migrate_copy_provider *prov = NULL;
+	struct migrate_offload_entry *e;
+	struct kt_batch kb;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_MIGRATE_OFFLOAD_CPU_THREADS))
+		kunit_skip(test, "no threads provider");
+	mutex_lock(&mo_lock);
+	e = mo_find_locked("threads");
+	if (e)
+		prov = e->prov;
+	mutex_unlock(&mo_lock);
+	KUNIT_ASSERT_NOT_NULL(test, prov);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, orders,
+					     ARRAY_SIZE(orders), NUMA_NO_NODE,
+					     NUMA_NO_NODE), 0);
+	for (i = 0; i < kb.nr; i++) {
+		ptrs[i] = &kb.b->items[i];
+		ptrs[i]->status = -EAGAIN;
+		req.bytes += folio_size(ptrs[i]->src);
+	}
+	req.items = ptrs;
+	req.nr = kb.nr;
+	prov->copy(prov, &req);
+	kt_expect_copied(test, &kb);
+	kt_batch_free(&kb);
+}
+
 static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(register_rejects),
 	KUNIT_CASE(policy_parse),
@@ -529,6 +566,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(node_affinity),
 	KUNIT_CASE(per_folio_fallback),
 	KUNIT_CASE(unregister_in_flight),
+	KUNIT_CASE(threads_provider_copies),
 	{}
 };
 

@@ -430,4 +430,167 @@ TEST_F_TIMEOUT(offload, unload_while_migrating, 600)
 	sysfs_write(TEST_PARAM("delay_us"), "0");
 }
 
+/*
+ * The "threads" provider (kind cpu-threads): every byte arrives for 1 to
+ * 4 threads and each folio size, and helpers run exactly when more than
+ * one thread is allowed.
+ */
+#define THR(f)		PROV("threads", f)
+
+FIXTURE(threads)
+{
+	struct nm_buf buf;
+	int nodes[NM_MAX_NODES];
+	int nr_nodes;
+	char policy[64];
+	char threads[32], min_folio[32], min_batch[32], enabled[8];
+	struct policies others;
+};
+
+FIXTURE_VARIANT(threads)
+{
+	unsigned int order;
+};
+
+FIXTURE_VARIANT_ADD(threads, base_page)
+{
+	.order = 0,
+};
+
+FIXTURE_VARIANT_ADD(threads, mthp_64k)
+{
+	.order = 4,
+};
+
+FIXTURE_VARIANT_ADD(threads, thp_2m)
+{
+	.order = 9,
+};
+
+FIXTURE_SETUP(threads)
+{
+	self->nr_nodes = nm_mem_nodes(self->nodes, NM_MAX_NODES);
+	if (self->nr_nodes < 2)
+		SKIP(return, "needs two NUMA nodes with memory");
+	if (access(PROV("threads", ""), F_OK))
+		SKIP(return, "no threads provider");
+	if (nm_use_folio_order(variant->order))
+		SKIP(return, "folio order %u not supported", variant->order);
+	ASSERT_EQ(sysfs_read(THR("threads"), self->threads, 32), 0);
+	ASSERT_EQ(sysfs_read(THR("min_folio_size"), self->min_folio, 32), 0);
+	ASSERT_EQ(sysfs_read(THR("min_batch_bytes"), self->min_batch, 32), 0);
+	ASSERT_EQ(sysfs_read(THR("enabled"), self->enabled, 8), 0);
+	ASSERT_EQ(policy_current(POLICY, self->policy, sizeof(self->policy)), 0);
+	/* Below its default thresholds too: every size goes to it here. */
+	ASSERT_EQ(sysfs_write(THR("min_folio_size"), "4096"), 0);
+	ASSERT_EQ(sysfs_write(THR("min_batch_bytes"), "0"), 0);
+	ASSERT_EQ(sysfs_write(THR("enabled"), "1"), 0);
+	ASSERT_EQ(sysfs_write(POLICY, "threads"), 0);
+	policies_isolate(&self->others);
+	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
+}
+
+FIXTURE_TEARDOWN(threads)
+{
+	nm_free(&self->buf);
+	nm_restore_folio_order();
+	if (self->policy[0])
+		sysfs_write(POLICY, self->policy);
+	policies_restore(&self->others);
+	if (self->threads[0]) {
+		sysfs_write(THR("threads"), self->threads);
+		sysfs_write(THR("min_folio_size"), self->min_folio);
+		sysfs_write(THR("min_batch_bytes"), self->min_batch);
+		sysfs_write(THR("enabled"), self->enabled);
+	}
+}
+
+TEST_F_TIMEOUT(threads, one_to_four, 900)
+{
+	unsigned long long folios, helpers;
+	char n[8];
+	int t;
+
+	for (t = 1; t <= 4; t++) {
+		snprintf(n, sizeof(n), "%d", t);
+		ASSERT_EQ(sysfs_write(THR("threads"), n), 0);
+		folios = sysfs_num(THR("stats/folios"));
+		helpers = sysfs_num(THR("helpers"));
+		move_all_pairs(_metadata, &self->buf, self->nodes,
+			       self->nr_nodes);
+		EXPECT_GT(sysfs_num(THR("stats/folios")), folios);
+		EXPECT_EQ(sysfs_num(THR("helpers")) > helpers, t > 1) {
+			TH_LOG("%d threads: helpers %llu -> %llu", t, helpers,
+			       sysfs_num(THR("helpers")));
+		}
+	}
+}
+
+/* A CPU going offline and online again while batches are copied. */
+TEST_F_TIMEOUT(threads, cpu_hotplug, 900)
+{
+	const char *cpu = "/sys/devices/system/cpu/cpu3/online";
+	int status, round;
+	pid_t pid;
+
+	if (variant->order != 9)
+		SKIP(return, "run once, on 2 MiB folios");
+	if (access(cpu, W_OK))
+		SKIP(return, "cpu3 cannot go offline");
+	ASSERT_EQ(sysfs_write(THR("threads"), "4"), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		uint64_t seed = 7;
+		int i;
+
+		for (i = 0; i < 30; i++) {
+			nm_fill(&self->buf, ++seed);
+			if (nm_move(&self->buf, self->nodes[i & 1], NULL) ||
+			    nm_verify(&self->buf, seed, NULL))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (round = 0; round < 4; round++) {
+		usleep(100000);
+		EXPECT_EQ(sysfs_write(cpu, "0"), 0);
+		usleep(100000);
+		EXPECT_EQ(sysfs_write(cpu, "1"), 0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static const struct bad_write bad_thread_writes[] = {
+	{ THR("threads"), "0" },
+	{ THR("threads"), "33" },
+	{ THR("threads"), "two" },
+	{ THR("chunk_size"), "100" },
+	{ THR("chunk_size"), "4097" },
+	{ THR("chunk_size"), "0" },
+	{ THR("placement"), "near" },
+	{ THR("placement"), "\n" },
+	{ THR("helpers"), "1" },
+};
+
+TEST(threads_bad_input)
+{
+	char before[256], after[256];
+	unsigned int i;
+
+	if (access(PROV("threads", ""), F_OK))
+		SKIP(return, "no threads provider");
+	for (i = 0; i < ARRAY_SIZE(bad_thread_writes); i++) {
+		const struct bad_write *w = &bad_thread_writes[i];
+
+		ASSERT_EQ(sysfs_read(w->path, before, sizeof(before)), 0);
+		EXPECT_NE(sysfs_write(w->path, w->value), 0) {
+			TH_LOG("'%s' > %s was accepted", w->value, w->path);
+		}
+		ASSERT_EQ(sysfs_read(w->path, after, sizeof(after)), 0);
+		EXPECT_STREQ(before, after);
+	}
+}
+
 TEST_HARNESS_MAIN
