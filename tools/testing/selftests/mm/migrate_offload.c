@@ -392,6 +392,55 @@ TEST_F_TIMEOUT(offload, declining_provider, 600)
 	EXPECT_GT(sysfs_num(PROV("test", "stats/declined")), declined);
 }
 
+/* Writers in a loop on one knob each, until the parent kills them. */
+static pid_t hammer(const char *path, const char * const *values, int nr)
+{
+	pid_t pid = fork();
+	int i = 0;
+
+	if (pid)
+		return pid;
+	for (;;)
+		sysfs_write(path, values[i++ % nr]);
+}
+
+/*
+ * Concurrent writers of enabled, policy and rating while migrating:
+ * every byte arrives, and what the files say afterwards agrees with
+ * itself (one bracketed policy, the listing matching enabled).
+ */
+TEST_F_TIMEOUT(offload, concurrent_writers, 600)
+{
+	static const char * const onoff[] = { "0", "1" };
+	static const char * const policies[] = { "none", "any", "test", "dma" };
+	static const char * const ratings[] = { "1", "500", "999" };
+	char buf[1024], *line;
+	pid_t pids[3];
+	int i, enabled;
+
+	if (strcmp(variant->policy, "any") || variant->order)
+		SKIP(return, "run once, on base pages");
+	pids[0] = hammer(PROV("test", "enabled"), onoff, 2);
+	pids[1] = hammer(POLICY, policies, 4);
+	pids[2] = hammer(PROV("test", "rating"), ratings, 3);
+	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
+	for (i = 0; i < 3; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+
+	ASSERT_EQ(sysfs_read(POLICY, buf, sizeof(buf)), 0);
+	line = strchr(buf, '[');
+	ASSERT_NE(line, NULL);
+	EXPECT_EQ(strchr(line + 1, '['), NULL);
+	enabled = sysfs_num(PROV("test", "enabled"));
+	ASSERT_EQ(sysfs_read(MIG "available_providers", buf, sizeof(buf)), 0);
+	line = strstr(buf, "test kind=dma");
+	ASSERT_NE(line, NULL);
+	*strchrnul(line, '\n') = '\0';
+	EXPECT_NE(strstr(line, enabled ? " enabled" : " disabled"), NULL);
+}
+
 /*
  * Unload the provider module while a child migrates in a loop: the
  * unload waits for the batches in flight, later batches go to the CPU,
