@@ -11,6 +11,7 @@ help:
 	@echo "make run      build and boot the patched kernel, show the demo"
 	@echo "make check    every test and static check; ends with 'N passed, N failed'"
 	@echo "make shell    boot the guest with an interactive shell"
+	@echo "make bench    boot a kernel without debug options and run the copy benchmarks"
 	@echo "make test T=a,b  boot once and run only guest tests a,b (harness/guest/tests)"
 	@echo "make kernel   assemble the tree and build the test kernel"
 	@echo "make guest    build the test programs and the initramfs"
@@ -42,8 +43,8 @@ guest: kernel
 static: kernel
 	@$(H)/static-checks.sh
 
-bench:
-	@echo "make bench: not implemented yet (issue 8)"; exit 1
+bench: deps
+	@$(H)/bench.sh
 
 clean-cache:
 	rm -rf $${MO_CACHE:-$$HOME/.cache/migrate-offload}

@@ -4,14 +4,16 @@
 # directory, and prove that every option the fragments ask for is set.
 #
 #   test     our tree + base + debug + offload + selftests/mm/config
-#   vanilla  the same without our options (reference for benchmarks)
+#   bench    our tree without the debug options (for benchmarks)
+#   vanilla  the pristine tree, without debug options or ours
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-test}
 tree=$MO_TREE
 case $flavour in
 test)	 frags=(base debug offload) ;;
-vanilla) frags=(base debug) ;;
+bench)	 frags=(base offload) ;;
+vanilla) frags=(base) ;;
 *)	 die "unknown flavour $flavour" ;;
 esac
 files=()
