@@ -17,7 +17,7 @@ log=$MO_LOGS/build-guest-$flavour.log
 # binaries, so the unpatched kernel runs exactly the same benchmark.
 MM_TESTS=(migration rmap migrate_nodes migrate_bench migrate_offload)
 tree=$MO_TREE
-hdr=$MO_BUILD/test
+hdr=$kb
 
 python3 "$MO_HARNESS/assemble.py" "$MO_TOP" "$MO_SRC" "$MO_TREE"
 step "guest: uapi headers and mm selftests (${MM_TESTS[*]})"
