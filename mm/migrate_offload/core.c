@@ -111,9 +111,7 @@ static bool mo_name_valid(const char *name)
 		    name[i] != '-' && name[i] != '_')
 			return false;
 	/* Policy words must stay unambiguous. */
-	return strcmp(name, "none") && strcmp(name, "any") &&
-	       strcmp(name, "default") && strcmp(name, "dma") &&
-	       strcmp(name, "cpu-threads");
+	return !mo_is_hint_word(name);
 }
 
 /**

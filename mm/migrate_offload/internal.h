@@ -91,6 +91,11 @@ int mo_policy_set(enum migrate_reason reason, const struct mo_policy *pol);
 bool mo_reason_offloadable(enum migrate_reason reason);
 const char *mo_hint_name(enum migrate_hint_type type);
 
+/* The hint types an administrator writes as words, in display order. */
+#define MO_NR_POLICY_WORDS	4
+extern const enum migrate_hint_type mo_policy_words[MO_NR_POLICY_WORDS];
+bool mo_is_hint_word(const char *name);
+
 /* sysfs (sysfs.c) */
 int mo_sysfs_init(void);
 int mo_sysfs_add(struct migrate_offload_entry *e);

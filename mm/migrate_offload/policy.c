@@ -39,6 +39,22 @@ static const char * const mo_hint_names[MIGRATE_HINT_NR_TYPES] = {
 	[MIGRATE_HINT_PROVIDER] = "provider",
 };
 
+const enum migrate_hint_type mo_policy_words[MO_NR_POLICY_WORDS] = {
+	MIGRATE_HINT_NONE, MIGRATE_HINT_ANY,
+	MIGRATE_HINT_CPU_THREADS, MIGRATE_HINT_DMA,
+};
+
+/* Provider names must not be mistaken for these. */
+bool mo_is_hint_word(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < MIGRATE_HINT_PROVIDER; i++)
+		if (!strcmp(name, mo_hint_names[i]))
+			return true;
+	return false;
+}
+
 const char *mo_hint_name(enum migrate_hint_type type)
 {
 	return type < MIGRATE_HINT_NR_TYPES ? mo_hint_names[type] : "?";
@@ -75,10 +91,6 @@ void mo_policy_get(enum migrate_reason reason, struct mo_policy *pol)
  */
 int mo_policy_parse(const char *buf, struct mo_policy *pol)
 {
-	static const enum migrate_hint_type words[] = {
-		MIGRATE_HINT_NONE, MIGRATE_HINT_ANY,
-		MIGRATE_HINT_CPU_THREADS, MIGRATE_HINT_DMA,
-	};
 	size_t len = strcspn(buf, "\n");
 	unsigned int i;
 
@@ -86,9 +98,9 @@ int mo_policy_parse(const char *buf, struct mo_policy *pol)
 		return -EINVAL;
 	memset(pol, 0, sizeof(*pol));
 	memcpy(pol->name, buf, len);
-	for (i = 0; i < ARRAY_SIZE(words); i++) {
-		if (!strcmp(pol->name, mo_hint_names[words[i]])) {
-			pol->type = words[i];
+	for (i = 0; i < MO_NR_POLICY_WORDS; i++) {
+		if (!strcmp(pol->name, mo_hint_names[mo_policy_words[i]])) {
+			pol->type = mo_policy_words[i];
 			pol->name[0] = '\0';
 			return 0;
 		}

@@ -348,10 +348,6 @@ static enum migrate_reason attr_reason(struct kobj_attribute *attr)
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	static const enum migrate_hint_type words[] = {
-		MIGRATE_HINT_NONE, MIGRATE_HINT_ANY,
-		MIGRATE_HINT_CPU_THREADS, MIGRATE_HINT_DMA,
-	};
 	struct migrate_offload_entry *e;
 	struct mo_policy pol;
 	bool shown = false;
@@ -359,11 +355,11 @@ static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 	int len = 0;
 
 	mo_policy_get(attr_reason(attr), &pol);
-	for (i = 0; i < ARRAY_SIZE(words); i++) {
-		bool cur = pol.type == words[i];
+	for (i = 0; i < MO_NR_POLICY_WORDS; i++) {
+		bool cur = pol.type == mo_policy_words[i];
 
 		len += sysfs_emit_at(buf, len, cur ? "[%s] " : "%s ",
-				     mo_hint_name(words[i]));
+				     mo_hint_name(mo_policy_words[i]));
 	}
 	mutex_lock(&mo_lock);
 	list_for_each_entry(e, &mo_providers, list) {
