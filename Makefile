@@ -5,7 +5,7 @@
 
 H := harness
 
-.PHONY: help deps run check shell bench kernel guest static test clean-cache
+.PHONY: help deps run check shell bench kernel guest qemu static test clean-cache
 
 help:
 	@echo "make run      build and boot the patched kernel, show the demo"
@@ -15,6 +15,7 @@ help:
 	@echo "make test T=a,b  boot once and run only guest tests a,b (harness/guest/tests)"
 	@echo "make kernel   assemble the tree and build the test kernel"
 	@echo "make guest    build the test programs and the initramfs"
+	@echo "make qemu     build the guest's QEMU (Debian's, plus the SDXi device model)"
 	@echo "make static   static checks only (checkpatch, sparse, W=1, kernel-doc, coccicheck)"
 	@echo "make deps     install the Debian packages the harness needs"
 	@echo "make clean-cache  delete the cache (sources, trees, builds)"
@@ -39,6 +40,9 @@ kernel: deps
 
 guest: kernel
 	@$(H)/build-guest.sh test
+
+qemu: deps
+	@$(H)/build-qemu.sh
 
 static: kernel
 	@$(H)/static-checks.sh

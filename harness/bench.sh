@@ -9,6 +9,7 @@
 PLAN=${MO_BENCH_PLAN:-bench_threads}
 "$MO_HARNESS/build-kernel.sh" bench
 "$MO_HARNESS/build-guest.sh" bench
+"$MO_HARNESS/build-qemu.sh"
 "$MO_HARNESS/vm.sh" bench "$PLAN" bench 3600 || true
 log=$MO_LOGS/bench.log
 python3 "$MO_HARNESS/results.py" "$log" bench > "$MO_LOGS/bench.results" ||

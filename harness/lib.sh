@@ -23,6 +23,14 @@ MO_OUT=$MO_CACHE/out			# initramfs, logs, results
 MO_TOOLS=$MO_CACHE/tools		# sparse and other built tools
 MO_LOGS=${MO_LOGS:-$MO_TOP/logs}	# console logs kept for people to read
 
+# The guest's QEMU: Debian bookworm's source plus our SDXi device model
+# (harness/qemu/sdxi.c), built by build-qemu.sh. vm.sh runs $MO_QEMU_BIN
+# unless MO_QEMU names another binary.
+MO_QEMU_VER=${MO_QEMU_VER:-1:7.2+dfsg-7+deb12u18}
+MO_QEMU_SRC=$MO_CACHE/qemu/src/${MO_QEMU_VER#*:}	# unpacked, then sdxi added
+MO_QEMU_BUILD=$MO_CACHE/qemu/build		# meson/ninja build directory
+MO_QEMU_BIN=$MO_CACHE/qemu/bin/qemu-system-x86_64
+
 MO_JOBS=${MO_JOBS:-$(nproc)}
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}

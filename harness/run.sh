@@ -6,6 +6,7 @@
 
 "$MO_HARNESS/build-kernel.sh" test
 "$MO_HARNESS/build-guest.sh" test
+"$MO_HARNESS/build-qemu.sh"
 "$MO_HARNESS/vm.sh" test demo run-demo 1800 || true
 log=$MO_LOGS/run-demo.log
 # The demo's own output, without the kernel's boot chatter.

@@ -5,4 +5,5 @@
 
 "$MO_HARNESS/build-kernel.sh" test
 "$MO_HARNESS/build-guest.sh" test
+"$MO_HARNESS/build-qemu.sh"
 exec "$MO_HARNESS/vm.sh" test shell shell

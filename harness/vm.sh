@@ -8,12 +8,22 @@
 # Topology (TCG, q35 with HMAT, 4 vCPUs, 6 GiB):
 #   node 0: CPUs 0-1, 2 GiB    node 1: CPUs 2-3, 2 GiB
 #   node 2: no CPU, 2 GiB, far (300 ns, 5 GB/s): a CXL-like lower tier
+# plus one SDXi function per node (harness/qemu/sdxi-model.md), each
+# behind its own PCIe expander bridge whose ACPI _PXM puts it on that node.
+#
+#   MO_QEMU         QEMU binary (default: ours, from build-qemu.sh)
+#   MO_QEMU_ARGS    more QEMU arguments
+#   MO_SDXI_NODES   nodes that get an SDXi function (default "0 1 2";
+#                   empty: none)
+#   MO_SDXI_ARGS    properties appended to every sdxi device, e.g.
+#                   fail-nth=3,fail-class=0x102 (see -device sdxi,help)
 . "$(dirname "$0")/lib.sh"
 
 flavour=$1 plan=$2 name=$3 limit=${4:-1200}
 kernel=$MO_BUILD/$flavour/arch/x86/boot/bzImage
 initrd=$MO_OUT/$flavour/initramfs.cpio.gz
-qemu=${MO_QEMU:-qemu-system-x86_64}
+qemu=${MO_QEMU:-$MO_QEMU_BIN}
+command -v "$qemu" > /dev/null || die "no QEMU at $qemu; run harness/build-qemu.sh first"
 [ -f "$kernel" ] || die "no kernel at $kernel; build it first"
 [ -f "$initrd" ] || die "no initramfs at $initrd; build it first"
 mkdir -p "$MO_LOGS"
@@ -42,10 +52,24 @@ for i in 0 1; do
 	done
 done
 
-append="console=ttyS0 mo.plan=$plan panic=-1 loglevel=7 ${MO_APPEND:-}"
+# SDXi functions. A pxb-pcie is a host bridge of its own in the DSDT, with
+# _PXM = numa_node, so Linux puts the bridge's devices on that node (dev
+# ->numa_node, what the driver allocates near). Bus numbers 0x20 apart
+# leave room below each bridge; chassis numbers must be unique.
+sdxi=()
+for n in ${MO_SDXI_NODES-0 1 2}; do
+	sdxi+=(-device "pxb-pcie,id=pxb$n,bus_nr=$(( 0x20 * (n + 1) )),numa_node=$n,bus=pcie.0"
+	       -device "pcie-root-port,id=rp$n,bus=pxb$n,chassis=$(( n + 1 )),slot=0"
+	       -device "sdxi,id=sdxi$n,bus=rp$n${MO_SDXI_ARGS:+,$MO_SDXI_ARGS}")
+done
+
+# acpi=noirq: every device here uses MSI/MSI-X, and interpreting the
+# expander bridges' _PRT to route an INTx nobody uses costs ~16 s per SDXi
+# function under KASAN and TCG.
+append="console=ttyS0 mo.plan=$plan panic=-1 loglevel=7 acpi=noirq ${MO_APPEND:-}"
 cmd=("$qemu" -M q35,hmat=on -accel tcg,thread=multi -cpu max
      -smp 4,sockets=2,cores=2,threads=1 -m 6G "${numa[@]}" -kernel "$kernel" -initrd "$initrd"
-     -append "$append" -no-reboot ${MO_QEMU_ARGS:-})
+     -append "$append" -no-reboot "${sdxi[@]}" ${MO_QEMU_ARGS:-})
 
 if [ "$plan" = shell ]; then
 	step "booting $flavour for an interactive shell (log: $log)"
