@@ -4,9 +4,10 @@
 #
 #   MO_PLAN   guest tests of the main boot (default below)
 #   MO_ONLY   run only these guest tests (comma list), no static checks
+#             and no device-model test
 . "$(dirname "$0")/lib.sh"
 
-PLAN=${MO_PLAN:-smoke,offload,migration,rmap}
+PLAN=${MO_PLAN:-smoke,offload,migration,rmap,sdxi,sdxi_migrate}
 res=$MO_LOGS/check-results.txt
 mkdir -p "$MO_LOGS"
 : > "$res"
@@ -42,9 +43,22 @@ step "check: kernel source, tree assembly, config, build"
 gate build-kernel "$MO_HARNESS/build-kernel.sh" test
 grep '^\[' "$MO_LOGS/step-build-kernel.log" >&2 || true
 
+step "check: QEMU with the SDXi device model"
+gate build-qemu "$MO_HARNESS/build-qemu.sh"
+grep '^\[' "$MO_LOGS/step-build-qemu.log" >&2 || true
+
 if [ -z "${MO_ONLY:-}" ]; then
 	step "check: static checks"
 	"$MO_HARNESS/static-checks.sh" | record || true
+	# The device model on its own, driven through qtest (seconds).
+	step "check: SDXi device model"
+	model_log=$MO_LOGS/sdxi-model.log
+	: > "$model_log"
+	model_out=$(timeout 600 python3 "$MO_HARNESS/qemu/sdxi-test.py" "$MO_QEMU_BIN" \
+		"$model_log" 2>> "$model_log") || true
+	grep -E '^(PASS|FAIL)' <<< "$model_out" | record || true
+	grep -qE '^[0-9]+ passed' <<< "$model_out" ||
+		echo "FAIL sdxi-model: the test did not finish (see $model_log)" | record
 fi
 
 gate build-guest "$MO_HARNESS/build-guest.sh" test

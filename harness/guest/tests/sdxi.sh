@@ -1,0 +1,182 @@
+#!/bin/sh
+# The SDXi driver on the emulated functions (one per NUMA node): KUnit,
+# dmatest over every channel, injected descriptor errors, stalls and lost
+# interrupts, unbind/bind with and without clients. TAP on stdout.
+n=0
+ok() { n=$((n + 1)); echo "ok $n $1${2:+ # $2}"; }
+nok() { n=$((n + 1)); echo "not ok $n $1${2:+ # $2}"; }
+check() { # check NAME COND-EXIT-STATUS [note]
+	if [ "$2" = 0 ]; then ok "$1" "$3"; else nok "$1" "$3"; fi
+}
+
+DBG=0x30000			# vendor debug registers of the model
+FAIL_NTH=0x00 FAIL_CLASS=0x08 STALL_NTH=0x10 DROP_IRQ=0x18
+DT=/sys/module/dmatest/parameters
+
+sdxi_fns() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x120100 ] && basename "$d"
+	done
+}
+
+dbg() { # dbg BDF REG VALUE
+	bar0=$(head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
+	devmem $((bar0 + DBG + $2)) 64 "$3"
+}
+
+chans_of() { ls "/sys/bus/pci/devices/$1/dma" 2>/dev/null; }
+
+# dmatest CHANNEL|"" ITERATIONS THREADS [param=value ...]: run and wait,
+# leaving the summary lines in /tmp/dt.
+dmatest() {
+	chan=$1 iters=$2 threads=$3
+	shift 3
+	echo 0 > $DT/run
+	echo "$iters" > $DT/iterations
+	echo "$threads" > $DT/threads_per_chan
+	echo 0 > $DT/noverify
+	echo 4096 > $DT/test_buf_size
+	echo 3000 > $DT/timeout
+	for kv in "$@"; do echo "${kv#*=}" > "$DT/${kv%%=*}"; done
+	# Parameters are taken when a channel is added: set them first.
+	echo 0 > $DT/max_channels
+	echo "$chan" > $DT/channel
+	mark=$(dmesg | wc -l)
+	echo 1 > $DT/run
+	cat $DT/wait > /dev/null
+	dmesg | tail -n +$((mark + 1)) | grep 'dmatest: .*summary' > /tmp/dt
+}
+tests_sum() { sed -n 's/.*summary \([0-9]*\) tests.*/\1/p' /tmp/dt | awk '{s += $1} END {print s + 0}'; }
+fails_sum() { sed -n 's/.*tests, \([0-9]*\) failures.*/\1/p' /tmp/dt | awk '{s += $1} END {print s + 0}'; }
+kbs_sum() { sed -n 's/.* iops \([0-9]*\) KB\/s.*/\1/p' /tmp/dt | awk '{s += $1} END {print s + 0}'; }
+
+fns=$(sdxi_fns)
+nfns=$(echo $fns | wc -w)
+check "sdxi functions present" $([ "$nfns" -ge 2 ]; echo $?) "$nfns functions"
+
+modprobe sdxi
+check "modprobe sdxi" $?
+
+# KUnit ran when the module loaded; report each case.
+res=/sys/kernel/debug/kunit/sdxi_desc/results
+if [ -r $res ]; then
+	grep -E '^    (not )?ok ' $res | sed 's/^    //' | while read -r line; do
+		name=$(echo "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* //')
+		case $line in
+		ok*) echo "ok 0 kunit/sdxi_desc/$name" ;;
+		*) echo "not ok 0 kunit/sdxi_desc/$name" ;;
+		esac
+	done
+	grep -q '^ok .* sdxi_desc' $res
+	check "kunit sdxi_desc" $?
+else
+	nok "kunit sdxi_desc" "no results in debugfs"
+fi
+
+bound=$(ls -d /sys/bus/pci/drivers/sdxi/0000:* 2>/dev/null | wc -l)
+check "every function bound" $([ "$bound" = "$nfns" ]; echo $?) "$bound of $nfns"
+
+nodes=""
+for f in $fns; do nodes="$nodes $(cat /sys/bus/pci/devices/$f/numa_node)"; done
+distinct=$(echo $nodes | tr ' ' '\n' | sort -u | grep -vc '^-1$')
+check "functions on distinct NUMA nodes" \
+	$([ "$distinct" = "$nfns" ]; echo $?) "nodes:$nodes"
+
+nchans=0
+for f in $fns; do nchans=$((nchans + $(chans_of $f | wc -l))); done
+check "channels registered" $([ "$nchans" -ge "$nfns" ]; echo $?) "$nchans channels"
+
+modprobe dmatest
+# Every channel, two threads each, data verified.
+dmatest "" 500 2
+t=$(tests_sum) f=$(fails_sum) th=$(wc -l < /tmp/dt)
+check "dmatest all channels" $([ "$th" = $((nchans * 2)) ] && [ "$t" = $((nchans * 1000)) ] && [ "$f" = 0 ]; echo $?) \
+	"$th threads, $t tests, $f failures, $(kbs_sum) KB/s total (emulated)"
+
+# Throughput without verification, 1 MiB transfers (emulated).
+dmatest "" 50 1 noverify=1 test_buf_size=1048576
+check "dmatest 1 MiB noverify" $([ "$(fails_sum)" = 0 ]; echo $?) \
+	"$(tests_sum) tests, $(kbs_sum) KB/s total (emulated)"
+
+f0=$(echo $fns | cut -d' ' -f1)
+c0=$(chans_of $f0 | head -n1)
+
+# Injected descriptor error: exactly one transfer fails, reported as an
+# error to the client; the channel recovers by itself.
+dbg $f0 $FAIL_CLASS 0x0101
+dbg $f0 $FAIL_NTH 3
+mark=$(dmesg | wc -l)
+dmatest $c0 10 1
+check "injected error fails one transfer" \
+	$([ "$(tests_sum)" = 10 ] && [ "$(fails_sum)" = 1 ]; echo $?) "$(cat /tmp/dt)"
+dmesg | tail -n +$((mark + 1)) | grep -q 'completion error status'
+check "error reported as DMA_ERROR status" $?
+dmesg | tail -n +$((mark + 1)) | grep -q 'sdxi .*error class 0x0101'
+check "error log entry decoded" $?
+dbg $f0 $FAIL_CLASS 0x0102
+dbg $f0 $FAIL_NTH 1
+dmatest $c0 5 1
+check "write error fails one transfer" $([ "$(fails_sum)" = 1 ]; echo $?)
+dmatest $c0 20 1
+check "channel works after errors" $([ "$(fails_sum)" = 0 ]; echo $?)
+
+# A stalled context with the driver's watchdog off: transfers time out
+# until the client terminates (dmatest does at thread exit); the restart
+# must leave a working channel.
+echo 0 > /sys/module/sdxi/parameters/timeout_ms
+dbg $f0 $STALL_NTH 1
+dmatest $c0 2 1 timeout=1000
+check "stalled context times out" $([ "$(fails_sum)" = 2 ]; echo $?)
+dmatest $c0 20 1
+check "terminate restarts a stalled context" $([ "$(fails_sum)" = 0 ]; echo $?) "$(cat /tmp/dt)"
+
+# The watchdog restarts a stalled context by itself.
+echo 300 > /sys/module/sdxi/parameters/timeout_ms
+dbg $f0 $STALL_NTH 2
+mark=$(dmesg | wc -l)
+dmatest $c0 6 1
+check "watchdog aborts the stalled transfer only" \
+	$([ "$(tests_sum)" = 6 ] && [ "$(fails_sum)" = 1 ]; echo $?) "$(cat /tmp/dt)"
+dmesg | tail -n +$((mark + 1)) | grep -q 'no progress for 300 ms'
+check "watchdog reported the stall" $?
+echo 5000 > /sys/module/sdxi/parameters/timeout_ms
+
+# A lost interrupt costs time, not transfers.
+dbg $f0 $DROP_IRQ 1
+dmatest $c0 5 1
+check "lost interrupt recovered by polling" $([ "$(fails_sum)" = 0 ]; echo $?)
+
+# Unbind and bind without clients.
+drv=/sys/bus/pci/drivers/sdxi
+echo $f0 > $drv/unbind
+check "unbind idle function" $([ -z "$(chans_of $f0)" ]; echo $?)
+echo $f0 > $drv/bind
+c0=$(chans_of $f0 | head -n1)
+check "bind again" $([ -n "$c0" ]; echo $?)
+dmatest $c0 20 1
+check "rebound function copies" $([ "$(fails_sum)" = 0 ] && [ "$(tests_sum)" = 20 ]; echo $?)
+
+# Unbind while dmatest holds every channel of the function and copies.
+echo 0 > $DT/run
+echo 2000 > $DT/iterations
+echo 1 > $DT/threads_per_chan
+echo 0 > $DT/noverify
+echo 4096 > $DT/test_buf_size
+for c in $(chans_of $f0); do echo $c > $DT/channel; done
+echo 1 > $DT/run
+sleep 1
+mark=$(dmesg | wc -l)
+echo $f0 > $drv/unbind
+check "unbind with clients" $?
+cat $DT/wait > /dev/null
+dmesg | tail -n +$((mark + 1)) | grep 'dmatest: .*summary' > /tmp/dt
+nch=$(wc -l < /tmp/dt)
+# Transfers still queued at the unbind fail; the threads all finish.
+check "clients see failures, not a hang" \
+	$([ "$nch" -ge 1 ] && [ "$(fails_sum)" -ge 1 ]; echo $?) "$(cat /tmp/dt | tr '\n' ' ')"
+echo $f0 > $drv/bind
+c0=$(chans_of $f0 | head -n1)
+dmatest $c0 20 1
+check "function works after unbind under load" $([ "$(fails_sum)" = 0 ] && [ "$(tests_sum)" = 20 ]; echo $?)
+
+echo "1..$n"
