@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The "dmaengine" migration copy provider (kind dma): what its parts share.
+ *
+ * dma_chans.c owns the set of dmaengine channels the provider holds,
+ * dma_copy.c turns a batch into transfers on some of them, and
+ * dma_provider.c registers the provider and its sysfs knobs.
+ */
+#ifndef _MIGRATE_OFFLOAD_DMA_H
+#define _MIGRATE_OFFLOAD_DMA_H
+
+#include <linux/atomic.h>
+#include <linux/dmaengine.h>
+#include <linux/fault-inject.h>
+#include <linux/migrate_offload.h>
+#include <linux/rwsem.h>
+
+#define MDMA_MAX_CHANS		32
+#define MDMA_DEVICES_LEN	256
+
+/*
+ * struct mdma_chan - one channel the provider holds
+ * @chan: the dmaengine channel, requested with dma_request_channel()
+ * @node: NUMA node of its engine (NUMA_NO_NODE if unknown)
+ * @errors: consecutive batches that failed on it
+ */
+struct mdma_chan {
+	struct dma_chan *chan;
+	int node;
+	unsigned int errors;
+};
+
+/* Descriptor-level counters, shown in providers/dmaengine/dma_stats/. */
+enum mdma_stat {
+	MDMA_SUBMITTED,		/* descriptors submitted */
+	MDMA_COMPLETED,		/* descriptors that reported success */
+	MDMA_FAILED,		/* descriptors that failed or never ran */
+	MDMA_TIMEOUTS,		/* batches that timed out */
+	MDMA_SUBMIT_ERRORS,	/* prep or submit refused */
+	MDMA_MAP_ERRORS,	/* dma_map_sgtable() failed */
+	MDMA_LOST,		/* channels dropped: unbind or repeated errors */
+	MDMA_NR_STATS
+};
+
+/*
+ * struct mdma - the provider's state
+ * @rwsem: read for a batch in flight, write to change the channel set
+ * @chans: channels held, @nr of them
+ * @devices: admin's comma-separated engine names; empty for all
+ * @stripe: most channels one batch is spread over
+ * @timeout_ms: wait this long for a batch before terminating it
+ * @max_errors: drop a channel after this many failed batches in a row
+ */
+struct mdma {
+	struct rw_semaphore rwsem;
+	struct mdma_chan chans[MDMA_MAX_CHANS];
+	unsigned int nr;
+	char devices[MDMA_DEVICES_LEN];
+	unsigned int stripe;
+	unsigned int timeout_ms;
+	unsigned int max_errors;
+	atomic64_t stats[MDMA_NR_STATS];
+};
+
+extern struct mdma mdma;
+extern struct migrate_copy_provider mdma_provider;
+extern struct fault_attr mdma_fail_submit;
+extern struct fault_attr mdma_fail_completion;
+
+static inline void mdma_stat_add(enum mdma_stat s, long v)
+{
+	atomic64_add(v, &mdma.stats[s]);
+}
+
+/* dma_chans.c */
+int mdma_chans_scan(void);
+void mdma_chans_release_all(void);
+void mdma_chans_failed(struct mdma_chan *mc, bool failed);
+int mdma_chans_init(void);
+void mdma_chans_exit(void);
+
+/* dma_copy.c */
+void mdma_copy(struct migrate_copy_provider *prov,
+	       struct migrate_copy_req *req);
+
+#endif /* _MIGRATE_OFFLOAD_DMA_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dmaengine channels of the "dmaengine" migration copy provider.
+ *
+ * The provider takes channels for itself with dma_request_channel(), so
+ * they are its own (the dmaengine core marks their device DMA_PRIVATE),
+ * from any engine with DMA_MEMCPY whose name the admin allows. Channels
+ * are taken at load and on request (a write to "devices" or "rescan").
+ *
+ * A channel is given back when its engine is being unbound (a bus
+ * notifier sees the unbind before the driver's remove runs, and waits
+ * for batches in flight) and when it failed max_errors batches in a row;
+ * transfers in flight on a vanishing engine fail, and the CPU then
+ * copies those folios again.
+ */
+#define pr_fmt(fmt) "migrate_offload: dma: " fmt
+
+#include <linux/device.h>
+#include <linux/platform_device.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "dma.h"
+
+static bool mdma_dev_wanted(const char *name)
+{
+	const char *p = mdma.devices;
+	size_t len = strlen(name);
+
+	if (!*p)
+		return true;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == len && !strncmp(p, name, n))
+			return true;
+		p += n;
+		p += *p == ',';
+	}
+	return false;
+}
+
+static bool mdma_filter(struct dma_chan *chan, void *param)
+{
+	return mdma_dev_wanted(dev_name(chan->device->dev));
+}
+
+/* Node affinity: the nodes of the engines held; none known means any. */
+static void mdma_update_nodes(void)
+{
+	nodemask_t nodes = NODE_MASK_NONE;
+	unsigned int i;
+
+	for (i = 0; i < mdma.nr; i++) {
+		if (mdma.chans[i].node == NUMA_NO_NODE) {
+			nodes_clear(nodes);
+			break;
+		}
+		node_set(mdma.chans[i].node, nodes);
+	}
+	/*
+	 * The core reads this without our lock; with MAX_NUMNODES bits in
+	 * few words a batch racing with a change sees the old or new set.
+	 */
+	mdma_provider.caps.nodes = nodes;
+}
+
+/* Give back channel @i; the caller holds the rwsem for writing. */
+static void mdma_release(unsigned int i)
+{
+	struct dma_chan *chan = mdma.chans[i].chan;
+
+	pr_info("releasing %s\n", dma_chan_name(chan));
+	dma_release_channel(chan);
+	mdma.chans[i] = mdma.chans[--mdma.nr];
+}
+
+/**
+ * mdma_chans_scan() - take every wanted channel, give back unwanted ones
+ *
+ * Return: the number of channels held afterwards.
+ */
+int mdma_chans_scan(void)
+{
+	dma_cap_mask_t mask;
+	unsigned int i;
+	int nr;
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+
+	down_write(&mdma.rwsem);
+	for (i = 0; i < mdma.nr; )
+		if (!mdma_dev_wanted(dev_name(mdma.chans[i].chan->device->dev)))
+			mdma_release(i);
+		else
+			i++;
+	while (mdma.nr < MDMA_MAX_CHANS) {
+		struct dma_chan *chan = dma_request_channel(mask, mdma_filter,
+							    NULL);
+
+		if (!chan)
+			break;
+		mdma.chans[mdma.nr++] = (struct mdma_chan) {
+			.chan = chan,
+			.node = dev_to_node(chan->device->dev),
+		};
+		pr_info("using %s (node %d)\n", dma_chan_name(chan),
+			dev_to_node(chan->device->dev));
+	}
+	mdma_update_nodes();
+	nr = mdma.nr;
+	up_write(&mdma.rwsem);
+	return nr;
+}
+
+void mdma_chans_release_all(void)
+{
+	down_write(&mdma.rwsem);
+	while (mdma.nr)
+		mdma_release(mdma.nr - 1);
+	mdma_update_nodes();
+	up_write(&mdma.rwsem);
+}
+
+static void mdma_reap(struct work_struct *work)
+{
+	unsigned int i;
+
+	down_write(&mdma.rwsem);
+	for (i = 0; i < mdma.nr; ) {
+		if (READ_ONCE(mdma.chans[i].errors) >= READ_ONCE(mdma.max_errors)) {
+			mdma_stat_add(MDMA_LOST, 1);
+			mdma_release(i);
+		} else {
+			i++;
+		}
+	}
+	mdma_update_nodes();
+	up_write(&mdma.rwsem);
+}
+
+static DECLARE_WORK(mdma_reap_work, mdma_reap);
+
+/**
+ * mdma_chans_failed() - account a batch's outcome on a channel
+ * @mc: the channel (the caller holds the rwsem for reading)
+ * @failed: whether any transfer of the batch failed on it
+ */
+void mdma_chans_failed(struct mdma_chan *mc, bool failed)
+{
+	unsigned int max = READ_ONCE(mdma.max_errors);
+
+	if (!failed) {
+		WRITE_ONCE(mc->errors, 0);
+		return;
+	}
+	/* Racing batches may both count: dropping a bit early is fine. */
+	WRITE_ONCE(mc->errors, READ_ONCE(mc->errors) + 1);
+	if (max && READ_ONCE(mc->errors) >= max)
+		schedule_work(&mdma_reap_work);
+}
+
+/*
+ * An engine is about to be unbound: give its channels back before its
+ * driver's remove runs. Waiting for the rwsem waits for batches in
+ * flight, which the still-bound engine completes (or times out).
+ */
+static int mdma_bus_event(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct device *dev = data;
+	unsigned int i, lost = 0;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+		return NOTIFY_DONE;
+
+	down_write(&mdma.rwsem);
+	for (i = 0; i < mdma.nr; ) {
+		if (mdma.chans[i].chan->device->dev == dev) {
+			mdma_release(i);
+			lost++;
+		} else {
+			i++;
+		}
+	}
+	mdma_update_nodes();
+	up_write(&mdma.rwsem);
+	mdma_stat_add(MDMA_LOST, lost);
+	return lost ? NOTIFY_OK : NOTIFY_DONE;
+}
+
+/* DMA engines live on PCI or are platform devices. */
+static struct notifier_block mdma_pci_nb = { .notifier_call = mdma_bus_event };
+static struct notifier_block mdma_platform_nb = {
+	.notifier_call = mdma_bus_event,
+};
+
+int mdma_chans_init(void)
+{
+	int ret = 0;
+
+#ifdef CONFIG_PCI
+	ret = bus_register_notifier(&pci_bus_type, &mdma_pci_nb);
+	if (ret)
+		return ret;
+#endif
+	ret = bus_register_notifier(&platform_bus_type, &mdma_platform_nb);
+#ifdef CONFIG_PCI
+	if (ret)
+		bus_unregister_notifier(&pci_bus_type, &mdma_pci_nb);
+#endif
+	return ret;
+}
+
+void mdma_chans_exit(void)
+{
+	bus_unregister_notifier(&platform_bus_type, &mdma_platform_nb);
+#ifdef CONFIG_PCI
+	bus_unregister_notifier(&pci_bus_type, &mdma_pci_nb);
+#endif
+	cancel_work_sync(&mdma_reap_work);
+	mdma_chans_release_all();
+}

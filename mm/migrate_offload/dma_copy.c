@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copying a batch with DMA engines.
+ *
+ * The batch is cut into one contiguous run of folios per channel,
+ * balanced by bytes, on up to "channels" channels, preferring engines on
+ * the destination node. For each channel both sides are mapped with one
+ * dma_map_sgtable() each; transfers are cut where a folio, a mapped
+ * segment or the engine's maximum segment ends, so every transfer
+ * belongs to exactly one folio. Every transfer reports its result
+ * through callback_result; only the last one of an in-order channel
+ * asks for an interrupt (every one does on engines that complete out of
+ * order), and the caller sleeps on one completion for the whole batch.
+ *
+ * A folio counts as copied only if all its transfers reported success.
+ * On timeout every channel used is terminated (dmaengine_terminate_sync),
+ * after which no callback can run; folios not reported copied are failed
+ * and the rest of the chain (at worst the CPU) copies them.
+ */
+#define pr_fmt(fmt) "migrate_offload: dma: " fmt
+
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/refcount.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "dma.h"
+
+struct mdma_batch;
+
+/* Per folio: how its transfers went. */
+struct mdma_item {
+	struct mdma_batch *b;
+	atomic_t left;			/* its transfers not yet reported */
+	int status;
+	bool engine_failed;		/* the engine, not an injection, failed */
+};
+
+/* One channel's share of the batch: items [first, first + nr). */
+struct mdma_part {
+	struct mdma_chan *mc;
+	unsigned int first, nr;
+	struct sg_table src, dst;
+	bool mapped;
+};
+
+struct mdma_batch {
+	refcount_t pending;		/* transfers not reported, plus ours */
+	struct completion done;
+	struct mdma_item *items;
+	struct mdma_part parts[MDMA_MAX_CHANS];
+};
+
+static void mdma_done(void *param, const struct dmaengine_result *res)
+{
+	struct mdma_item *it = param;
+	struct mdma_batch *b = it->b;
+
+	if (res->result != DMA_TRANS_NOERROR) {
+		WRITE_ONCE(it->engine_failed, true);
+		WRITE_ONCE(it->status, -EIO);
+		mdma_stat_add(MDMA_FAILED, 1);
+	} else if (should_fail(&mdma_fail_completion, 1)) {
+		WRITE_ONCE(it->status, -EIO);
+		mdma_stat_add(MDMA_FAILED, 1);
+	} else {
+		mdma_stat_add(MDMA_COMPLETED, 1);
+	}
+	atomic_dec(&it->left);
+	if (refcount_dec_and_test(&b->pending))
+		complete(&b->done);
+}
+
+/* Channels for this batch, near the destination first. */
+static unsigned int mdma_pick(struct migrate_copy_req *req,
+			      struct mdma_chan **pick)
+{
+	int node = folio_nid(req->items[0]->dst);
+	unsigned int want = min(READ_ONCE(mdma.stripe), mdma.nr);
+	unsigned int n = 0, i, pass;
+
+	for (pass = 0; pass < 2 && n < want; pass++)
+		for (i = 0; i < mdma.nr && n < want; i++)
+			if (mdma.chans[i].node == node ? !pass : pass)
+				pick[n++] = &mdma.chans[i];
+	return n;
+}
+
+static int mdma_map(struct mdma_part *p, struct migrate_copy_req *req)
+{
+	struct device *dev = p->mc->chan->device->dev;
+	struct scatterlist *s, *d;
+	unsigned int i;
+	int ret;
+
+	ret = sg_alloc_table(&p->src, p->nr, GFP_NOIO);
+	if (ret)
+		return ret;
+	ret = sg_alloc_table(&p->dst, p->nr, GFP_NOIO);
+	if (ret)
+		goto free_src;
+	s = p->src.sgl;
+	d = p->dst.sgl;
+	for (i = 0; i < p->nr; i++) {
+		struct migrate_copy_item *it = req->items[p->first + i];
+
+		sg_set_folio(s, it->src, folio_size(it->src), 0);
+		sg_set_folio(d, it->dst, folio_size(it->dst), 0);
+		s = sg_next(s);
+		d = sg_next(d);
+	}
+	ret = dma_map_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
+	if (ret)
+		goto free_dst;
+	ret = dma_map_sgtable(dev, &p->dst, DMA_FROM_DEVICE, 0);
+	if (ret)
+		goto unmap_src;
+	p->mapped = true;
+	return 0;
+
+unmap_src:
+	dma_unmap_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
+free_dst:
+	sg_free_table(&p->dst);
+free_src:
+	sg_free_table(&p->src);
+	mdma_stat_add(MDMA_MAP_ERRORS, 1);
+	return ret;
+}
+
+static void mdma_unmap(struct mdma_part *p)
+{
+	struct device *dev = p->mc->chan->device->dev;
+
+	if (!p->mapped)
+		return;
+	dma_unmap_sgtable(dev, &p->dst, DMA_FROM_DEVICE, 0);
+	dma_unmap_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
+	sg_free_table(&p->dst);
+	sg_free_table(&p->src);
+}
+
+/* A cursor over the DMA segments of one side. */
+struct mdma_cursor {
+	struct scatterlist *sg;
+	unsigned int off;
+};
+
+static dma_addr_t mdma_cursor_addr(struct mdma_cursor *c)
+{
+	return sg_dma_address(c->sg) + c->off;
+}
+
+static unsigned int mdma_cursor_left(struct mdma_cursor *c)
+{
+	return sg_dma_len(c->sg) - c->off;
+}
+
+static void mdma_cursor_advance(struct mdma_cursor *c, unsigned int len)
+{
+	c->off += len;
+	if (c->off == sg_dma_len(c->sg)) {
+		c->sg = sg_next(c->sg);
+		c->off = 0;
+	}
+}
+
+/*
+ * Submit the part's transfers. A folio whose transfers could not all be
+ * submitted is failed; later folios of the part are left to the chain.
+ */
+static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
+			struct migrate_copy_req *req)
+{
+	struct dma_chan *chan = p->mc->chan;
+	struct dma_device *dma = chan->device;
+	unsigned int max_seg = dma_get_max_seg_size(dma->dev);
+	bool per_desc_irq = dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
+	struct mdma_cursor s = { p->src.sgl, 0 }, d = { p->dst.sgl, 0 };
+	unsigned int i;
+
+	for (i = 0; i < p->nr; i++) {
+		struct mdma_item *it = &b->items[p->first + i];
+		u64 left = folio_size(req->items[p->first + i]->src);
+
+		while (left) {
+			struct dma_async_tx_descriptor *tx = NULL;
+			unsigned long flags = DMA_CTRL_ACK;
+			unsigned int len;
+
+			len = min3(left, (u64)max_seg,
+				   (u64)min(mdma_cursor_left(&s),
+					    mdma_cursor_left(&d)));
+			if (per_desc_irq ||
+			    (i == p->nr - 1 && len == left))
+				flags |= DMA_PREP_INTERRUPT;
+			if (!should_fail(&mdma_fail_submit, len))
+				tx = dmaengine_prep_dma_memcpy(chan,
+							       mdma_cursor_addr(&d),
+							       mdma_cursor_addr(&s),
+							       len, flags);
+			if (tx) {
+				tx->callback_result = mdma_done;
+				tx->callback_param = it;
+				atomic_inc(&it->left);
+				refcount_inc(&b->pending);
+				if (dma_submit_error(dmaengine_submit(tx))) {
+					refcount_dec(&b->pending);
+					atomic_dec(&it->left);
+					tx = NULL;
+				}
+			}
+			if (!tx) {
+				mdma_stat_add(MDMA_SUBMIT_ERRORS, 1);
+				it->status = -EIO;
+				goto out;
+			}
+			mdma_stat_add(MDMA_SUBMITTED, 1);
+			mdma_cursor_advance(&s, len);
+			mdma_cursor_advance(&d, len);
+			left -= len;
+		}
+	}
+out:
+	/* Folios never started: declined, for the rest of the chain. */
+	for (i++; i < p->nr; i++)
+		b->items[p->first + i].status = -EAGAIN;
+	dma_async_issue_pending(chan);
+}
+
+/* Cut the items into @n runs of about equal bytes. */
+static void mdma_split(struct mdma_batch *b, struct migrate_copy_req *req,
+		       struct mdma_chan **pick, unsigned int n)
+{
+	u64 per = div_u64(req->bytes + n - 1, n), acc = 0;
+	unsigned int i, part = 0;
+
+	b->parts[0] = (struct mdma_part) { .mc = pick[0], .first = 0 };
+	for (i = 0; i < req->nr; i++) {
+		if (acc >= per * (part + 1) && part + 1 < n) {
+			part++;
+			b->parts[part] = (struct mdma_part) {
+				.mc = pick[part], .first = i };
+		}
+		b->parts[part].nr++;
+		acc += folio_size(req->items[i]->src);
+	}
+}
+
+void mdma_copy(struct migrate_copy_provider *prov,
+	       struct migrate_copy_req *req)
+{
+	struct mdma_chan *pick[MDMA_MAX_CHANS];
+	unsigned int i, n, parts;
+	struct mdma_batch *b;
+	unsigned long left = 1;
+
+	b = kzalloc_obj(*b, GFP_NOIO | __GFP_NOWARN);
+	if (!b)
+		return;		/* every item stays -EAGAIN: declined */
+	b->items = kzalloc_objs(*b->items, req->nr, GFP_NOIO | __GFP_NOWARN);
+	if (!b->items) {
+		kfree(b);
+		return;
+	}
+	init_completion(&b->done);
+	refcount_set(&b->pending, 1);	/* ours, dropped after submitting */
+	for (i = 0; i < req->nr; i++)
+		b->items[i].b = b;
+
+	down_read(&mdma.rwsem);
+	n = mdma_pick(req, pick);
+	if (!n)
+		goto out_unlock;
+	mdma_split(b, req, pick, n);
+	parts = 0;
+	for (i = 0; i < n && b->parts[i].nr; i++, parts++) {
+		struct mdma_part *p = &b->parts[i];
+		unsigned int j;
+
+		if (mdma_map(p, req)) {
+			for (j = 0; j < p->nr; j++)
+				b->items[p->first + j].status = -EAGAIN;
+			continue;
+		}
+		mdma_submit(b, p, req);
+	}
+
+	if (!refcount_dec_and_test(&b->pending)) {
+		left = msecs_to_jiffies(READ_ONCE(mdma.timeout_ms));
+		left = wait_for_completion_timeout(&b->done, left);
+		if (!left) {
+			/* After this no callback of the batch can run. */
+			for (i = 0; i < parts; i++)
+				if (b->parts[i].mapped)
+					dmaengine_terminate_sync(b->parts[i].mc->chan);
+			mdma_stat_add(MDMA_TIMEOUTS, 1);
+			pr_warn_ratelimited("batch of %u folios timed out\n",
+					    req->nr);
+		}
+	}
+
+	for (i = 0; i < parts; i++) {
+		struct mdma_part *p = &b->parts[i];
+		bool copied = false, broken = !left;
+		unsigned int j;
+
+		for (j = 0; j < p->nr; j++) {
+			struct mdma_item *it = &b->items[p->first + j];
+			int status = READ_ONCE(it->status);
+
+			/* Timed out with transfers unreported: not copied. */
+			if (!status && atomic_read(&it->left))
+				status = -ETIMEDOUT;
+			copied |= !status;
+			broken |= READ_ONCE(it->engine_failed);
+			req->items[p->first + j]->status = status;
+		}
+		mdma_unmap(p);
+		/*
+		 * Only the engine's own failures, with nothing copied, count
+		 * against the channel: injected faults and refused submissions
+		 * say nothing about its health.
+		 */
+		if (p->mapped)
+			mdma_chans_failed(p->mc, broken && !copied);
+	}
+out_unlock:
+	up_read(&mdma.rwsem);
+	kfree(b->items);
+	kfree(b);
+}

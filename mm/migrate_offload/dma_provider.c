@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "dmaengine" migration copy provider (kind dma): batches are copied by
+ * any dmaengine channel offering DMA_MEMCPY (SDXi, PTDMA, AE4DMA, IDXD,
+ * ...). Registered disabled; enable it in
+ * /sys/kernel/mm/migration/providers/dmaengine/.
+ *
+ * Knobs in that directory:
+ *   devices     engines to use, comma-separated device names (empty: all);
+ *               writing it takes and gives back channels accordingly
+ *   rescan      write anything: take channels that appeared since
+ *   in_use      the channels held, with their NUMA node
+ *   channels    most channels one batch is spread over
+ *   timeout_ms  how long a batch may take before it is terminated
+ *   max_errors  drop a channel after this many failed batches in a row
+ *   dma_stats/  descriptor-level counters
+ *
+ * Fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS): the usual knobs in
+ * /sys/kernel/debug/migrate_dma/fail_submit/ (refuse to submit a
+ * transfer) and fail_completion/ (report a completed transfer failed).
+ */
+#define pr_fmt(fmt) "migrate_offload: dma: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "dma.h"
+
+struct mdma mdma = {
+	.stripe = 4,
+	.timeout_ms = 2000,
+	.max_errors = 3,
+};
+
+DECLARE_FAULT_ATTR(mdma_fail_submit);
+DECLARE_FAULT_ATTR(mdma_fail_completion);
+static struct dentry *mdma_debugfs;
+
+struct migrate_copy_provider mdma_provider = {
+	.name = "dmaengine",
+	.owner = THIS_MODULE,
+	.kind = MIGRATE_COPY_DMA,
+	.rating = 300,
+	.caps = {
+		.may_sleep = true,
+	},
+	/*
+	 * Mapping, descriptors and an interrupt cost more than a CPU copy of
+	 * a few base pages: small folios and small batches stay on the CPU.
+	 */
+	.thresholds = {
+		.min_folio_order = 4,
+		.min_batch_bytes = SZ_1M,
+	},
+	.copy = mdma_copy,
+};
+
+static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	ssize_t len;
+
+	down_read(&mdma.rwsem);
+	len = sysfs_emit(buf, "%s\n", mdma.devices);
+	up_read(&mdma.rwsem);
+	return len;
+}
+
+static ssize_t devices_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	char list[MDMA_DEVICES_LEN];
+
+	if (strscpy(list, buf, sizeof(list)) < 0)
+		return -EINVAL;
+	strim(list);
+	if (strpbrk(list, " \t\n"))
+		return -EINVAL;
+	down_write(&mdma.rwsem);
+	strscpy(mdma.devices, list, sizeof(mdma.devices));
+	up_write(&mdma.rwsem);
+	mdma_chans_scan();
+	return count;
+}
+
+static struct kobj_attribute devices_attr = __ATTR_RW(devices);
+
+static ssize_t rescan_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	mdma_chans_scan();
+	return count;
+}
+
+static struct kobj_attribute rescan_attr = __ATTR_WO(rescan);
+
+static ssize_t in_use_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	unsigned int i;
+	int len = 0;
+
+	down_read(&mdma.rwsem);
+	for (i = 0; i < mdma.nr; i++)
+		len += sysfs_emit_at(buf, len, "%s %s node=%d\n",
+				     dma_chan_name(mdma.chans[i].chan),
+				     dev_name(mdma.chans[i].chan->device->dev),
+				     mdma.chans[i].node);
+	up_read(&mdma.rwsem);
+	return len;
+}
+
+static struct kobj_attribute in_use_attr = __ATTR_RO(in_use);
+
+/* The unsigned knobs: a variable and the range it accepts. */
+struct mdma_knob {
+	struct kobj_attribute attr;
+	unsigned int *var;
+	unsigned int min, max;
+};
+
+static ssize_t mdma_knob_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct mdma_knob *k = container_of(attr, struct mdma_knob, attr);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*k->var));
+}
+
+static ssize_t mdma_knob_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct mdma_knob *k = container_of(attr, struct mdma_knob, attr);
+	unsigned int v;
+	int ret = kstrtouint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < k->min || v > k->max)
+		return -EINVAL;
+	WRITE_ONCE(*k->var, v);
+	return count;
+}
+
+#define MDMA_KNOB(_name, _var, _min, _max) {				\
+	.attr = __ATTR(_name, 0644, mdma_knob_show, mdma_knob_store),	\
+	.var = &(_var), .min = (_min), .max = (_max) }
+
+static struct mdma_knob mdma_knobs[] = {
+	MDMA_KNOB(channels, mdma.stripe, 1, MDMA_MAX_CHANS),
+	MDMA_KNOB(timeout_ms, mdma.timeout_ms, 1, 600000),
+	MDMA_KNOB(max_errors, mdma.max_errors, 0, 1000000),
+};
+
+static struct attribute *mdma_attrs[] = {
+	&devices_attr.attr,
+	&rescan_attr.attr,
+	&in_use_attr.attr,
+	&mdma_knobs[0].attr.attr,
+	&mdma_knobs[1].attr.attr,
+	&mdma_knobs[2].attr.attr,
+	NULL
+};
+
+static const struct attribute_group mdma_group = {
+	.attrs = mdma_attrs,
+};
+
+static const char * const mdma_stat_names[MDMA_NR_STATS] = {
+	[MDMA_SUBMITTED] = "submitted",
+	[MDMA_COMPLETED] = "completed",
+	[MDMA_FAILED] = "failed",
+	[MDMA_TIMEOUTS] = "timeouts",
+	[MDMA_SUBMIT_ERRORS] = "submit_errors",
+	[MDMA_MAP_ERRORS] = "map_errors",
+	[MDMA_LOST] = "lost",
+};
+
+static ssize_t mdma_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	int i = match_string(mdma_stat_names, MDMA_NR_STATS, attr->attr.name);
+
+	if (i < 0)
+		return i;
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&mdma.stats[i]));
+}
+
+#define MDMA_STAT_ATTR(_name)						\
+	(&(struct kobj_attribute)__ATTR(_name, 0444, mdma_stat_show, NULL).attr)
+
+static struct attribute *mdma_stat_attrs[] = {
+	MDMA_STAT_ATTR(submitted),
+	MDMA_STAT_ATTR(completed),
+	MDMA_STAT_ATTR(failed),
+	MDMA_STAT_ATTR(timeouts),
+	MDMA_STAT_ATTR(submit_errors),
+	MDMA_STAT_ATTR(map_errors),
+	MDMA_STAT_ATTR(lost),
+	NULL
+};
+
+static const struct attribute_group mdma_stat_group = {
+	.name = "dma_stats",
+	.attrs = mdma_stat_attrs,
+};
+
+static const struct attribute_group *mdma_groups[] = {
+	&mdma_group,
+	&mdma_stat_group,
+	NULL
+};
+
+static int __init mdma_init(void)
+{
+	int ret;
+
+	init_rwsem(&mdma.rwsem);
+	ret = mdma_chans_init();
+	if (ret)
+		return ret;
+
+	mdma_debugfs = debugfs_create_dir("migrate_dma", NULL);
+	fault_create_debugfs_attr("fail_submit", mdma_debugfs,
+				  &mdma_fail_submit);
+	fault_create_debugfs_attr("fail_completion", mdma_debugfs,
+				  &mdma_fail_completion);
+
+	pr_info("%d channels\n", mdma_chans_scan());
+	mdma_provider.groups = mdma_groups;
+	ret = migrate_offload_register(&mdma_provider);
+	if (ret) {
+		debugfs_remove_recursive(mdma_debugfs);
+		mdma_chans_exit();
+	}
+	return ret;
+}
+module_init(mdma_init);
+
+static void __exit mdma_exit(void)
+{
+	/* Returns once no batch is inside mdma_copy() any more. */
+	migrate_offload_unregister(&mdma_provider);
+	debugfs_remove_recursive(mdma_debugfs);
+	mdma_chans_exit();
+}
+module_exit(mdma_exit);
+
+MODULE_DESCRIPTION("Migration copy provider for dmaengine memcpy channels");
+MODULE_LICENSE("GPL");
