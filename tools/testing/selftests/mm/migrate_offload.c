@@ -642,4 +642,166 @@ TEST(threads_bad_input)
 	}
 }
 
+/*
+ * The "dmaengine" provider (kind dma, module migrate_dma): every byte
+ * arrives through DMA_MEMCPY channels for each folio size, on one and on
+ * several channels per batch, and also while the kernel's fault injection
+ * fails transfers (the CPU then copies those folios). Skipped without a
+ * DMA engine offering memcpy.
+ */
+#define DMAE(f)		PROV("dmaengine", f)
+#define DMA_FI(f)	"/sys/kernel/debug/migrate_dma/fail_completion/" f
+
+FIXTURE(dmaengine)
+{
+	struct nm_buf buf;
+	int nodes[NM_MAX_NODES];
+	int nr_nodes;
+	bool loaded;
+	char policy[64];
+	char min_folio[32], min_batch[32], channels[32];
+	struct policies others;
+};
+
+FIXTURE_VARIANT(dmaengine)
+{
+	unsigned int order;
+};
+
+FIXTURE_VARIANT_ADD(dmaengine, base_page)
+{
+	.order = 0,
+};
+
+FIXTURE_VARIANT_ADD(dmaengine, mthp_64k)
+{
+	.order = 4,
+};
+
+FIXTURE_VARIANT_ADD(dmaengine, thp_2m)
+{
+	.order = 9,
+};
+
+FIXTURE_SETUP(dmaengine)
+{
+	char in_use[1024] = "";
+
+	self->nr_nodes = nm_mem_nodes(self->nodes, NM_MAX_NODES);
+	if (self->nr_nodes < 2)
+		SKIP(return, "needs two NUMA nodes with memory");
+	if (access(DMAE(""), F_OK)) {
+		if (system("modprobe migrate_dma 2>/dev/null"))
+			SKIP(return, "no migrate_dma module");
+		self->loaded = true;
+	}
+	sysfs_read(DMAE("in_use"), in_use, sizeof(in_use));
+	if (!in_use[0])
+		SKIP(return, "no DMA_MEMCPY channel");
+	if (nm_use_folio_order(variant->order))
+		SKIP(return, "folio order %u not supported", variant->order);
+	ASSERT_EQ(sysfs_read(DMAE("min_folio_size"), self->min_folio, 32), 0);
+	ASSERT_EQ(sysfs_read(DMAE("min_batch_bytes"), self->min_batch, 32), 0);
+	ASSERT_EQ(sysfs_read(DMAE("channels"), self->channels, 32), 0);
+	ASSERT_EQ(policy_current(POLICY, self->policy, sizeof(self->policy)), 0);
+	ASSERT_EQ(sysfs_write(DMAE("min_folio_size"), "4096"), 0);
+	ASSERT_EQ(sysfs_write(DMAE("min_batch_bytes"), "0"), 0);
+	ASSERT_EQ(sysfs_write(DMAE("enabled"), "1"), 0);
+	ASSERT_EQ(sysfs_write(POLICY, "dmaengine"), 0);
+	policies_isolate(&self->others);
+	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
+}
+
+FIXTURE_TEARDOWN(dmaengine)
+{
+	nm_free(&self->buf);
+	nm_restore_folio_order();
+	if (self->policy[0])
+		sysfs_write(POLICY, self->policy);
+	policies_restore(&self->others);
+	if (self->min_folio[0]) {
+		sysfs_write(DMAE("min_folio_size"), self->min_folio);
+		sysfs_write(DMAE("min_batch_bytes"), self->min_batch);
+		sysfs_write(DMAE("channels"), self->channels);
+		sysfs_write(DMAE("enabled"), "0");
+	}
+	/* Give the channels back to whoever used them before us. */
+	if (self->loaded && system("rmmod migrate_dma"))
+		TH_LOG("rmmod migrate_dma failed");
+}
+
+TEST_F_TIMEOUT(dmaengine, one_and_four_channels, 900)
+{
+	unsigned long long folios, done, failed;
+	static const char * const c[] = { "1", "4" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ASSERT_EQ(sysfs_write(DMAE("channels"), c[i]), 0);
+		folios = sysfs_num(DMAE("stats/folios"));
+		done = sysfs_num(DMAE("dma_stats/completed"));
+		failed = sysfs_num(DMAE("dma_stats/failed"));
+		move_all_pairs(_metadata, &self->buf, self->nodes,
+			       self->nr_nodes);
+		EXPECT_GT(sysfs_num(DMAE("stats/folios")), folios);
+		EXPECT_GT(sysfs_num(DMAE("dma_stats/completed")), done);
+		EXPECT_EQ(sysfs_num(DMAE("dma_stats/failed")), failed);
+	}
+}
+
+TEST_F_TIMEOUT(dmaengine, failing_transfers, 900)
+{
+	unsigned long long failed, cpu;
+
+	if (access(DMA_FI("probability"), W_OK))
+		SKIP(return, "no fault injection for migrate_dma");
+	failed = sysfs_num(DMAE("stats/failed"));
+	cpu = sysfs_num(PROV("cpu", "stats/folios"));
+	ASSERT_EQ(sysfs_write(DMA_FI("interval"), "1"), 0);
+	ASSERT_EQ(sysfs_write(DMA_FI("times"), "-1"), 0);
+	ASSERT_EQ(sysfs_write(DMA_FI("verbose"), "0"), 0);
+	ASSERT_EQ(sysfs_write(DMA_FI("probability"), "25"), 0);
+	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
+	sysfs_write(DMA_FI("probability"), "0");
+	/* Every folio a transfer failed for was copied by the CPU. */
+	EXPECT_GT(sysfs_num(DMAE("stats/failed")), failed);
+	EXPECT_GE(sysfs_num(PROV("cpu", "stats/folios")) - cpu,
+		  sysfs_num(DMAE("stats/failed")) - failed);
+}
+
+static const struct bad_write bad_dma_writes[] = {
+	{ DMAE("channels"), "0" },
+	{ DMAE("channels"), "33" },
+	{ DMAE("timeout_ms"), "0" },
+	{ DMAE("timeout_ms"), "soon" },
+	{ DMAE("max_errors"), "-1" },
+	{ DMAE("devices"), "a b" },
+	{ DMAE("in_use"), "x" },
+};
+
+TEST(dmaengine_bad_input)
+{
+	char before[1024], after[1024];
+	bool loaded = false;
+	unsigned int i;
+
+	if (access(DMAE(""), F_OK)) {
+		if (system("modprobe migrate_dma 2>/dev/null"))
+			SKIP(return, "no migrate_dma module");
+		loaded = true;
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_dma_writes); i++) {
+		const struct bad_write *w = &bad_dma_writes[i];
+
+		ASSERT_EQ(sysfs_read(w->path, before, sizeof(before)), 0);
+		EXPECT_NE(sysfs_write(w->path, w->value), 0) {
+			TH_LOG("'%s' > %s was accepted", w->value, w->path);
+		}
+		ASSERT_EQ(sysfs_read(w->path, after, sizeof(after)), 0);
+		EXPECT_STREQ(before, after);
+	}
+	if (loaded && system("rmmod migrate_dma"))
+		TH_LOG("rmmod migrate_dma failed");
+}
+
 TEST_HARNESS_MAIN
