@@ -1,0 +1,139 @@
+#!/bin/sh
+# Page migration through the "dma" provider on the emulated SDXi
+# functions: every byte checked by migrate_nodes (all node pairs, three
+# folio sizes) while the device model fails descriptors, stalls contexts
+# or loses the function to an unbind, and while the policy is switched
+# under load. TAP on stdout.
+n=0
+check() { # check NAME STATUS [note]
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok $n $1${3:+ # $3}"; else echo "not ok $n $1${3:+ # $3}"; fi
+}
+
+mig=/sys/kernel/mm/migration
+dma=$mig/providers/dmaengine
+DBG=0x30000 FAIL_NTH=0x00 FAIL_CLASS=0x08 STALL_NTH=0x10
+st() { cat "$dma/dma_stats/$1"; }
+core() { cat "$dma/stats/$1"; }
+
+sdxi_fns() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x120100 ] && basename "$d"
+	done
+}
+dbg() { # dbg BDF REG VALUE
+	bar0=$(head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
+	devmem $((bar0 + DBG + $2)) 64 "$3"
+}
+moves() { # moves LOGNAME [migrate_nodes options]: bytes verified
+	log=/tmp/$1.log
+	shift
+	migrate_nodes "$@" > "$log" 2>&1
+	rc=$?
+	[ $rc = 0 ] || tail -n 20 "$log" | sed 's/^/# /'
+	return $rc
+}
+
+modprobe sdxi && modprobe migrate_dma
+check "load sdxi and migrate_dma" $?
+[ -d "$dma" ] || { echo "1..$n"; exit 1; }
+nch=$(wc -l < "$dma/in_use")
+check "dma provider holds the SDXi channels" $([ "$nch" -ge 2 ]; echo $?) "$nch channels"
+nodes=$(sed 's/.*node=//' "$dma/in_use" | sort -u | tr '\n' ' ')
+check "channels on several nodes" $([ "$(echo $nodes | wc -w)" -ge 2 ]; echo $?) "nodes $nodes"
+
+for p in "$mig"/policy/*; do echo none > "$p"; done
+echo dma > "$mig/policy/syscall_or_cpuset"
+echo 4096 > "$dma/min_folio_size"
+echo 0 > "$dma/min_batch_bytes"
+echo 1 > "$dma/enabled"
+
+# Clean runs, one and several channels per batch.
+for c in 1 4; do
+	echo $c > "$dma/channels"
+	f0=$(core folios) d0=$(st completed)
+	moves clean$c
+	check "migrate_nodes through dma, $c channel(s) per batch" $? \
+		"$(( $(core folios) - f0 )) folios, $(( $(st completed) - d0 )) transfers"
+done
+check "no transfer failed on a healthy engine" $([ "$(st failed)" = 0 ] && [ "$(core failed)" = 0 ]; echo $?)
+
+# Injected descriptor errors on every function: the folios fail, the CPU
+# copies them again, the bytes are right.
+fns=$(sdxi_fns)
+for f in $fns; do dbg $f $FAIL_CLASS 0x0101; dbg $f $FAIL_NTH 5; done
+fail0=$(core failed) rec0=$(core recopied)
+cpu0=$(cat $mig/providers/cpu/stats/folios)
+moves errors
+check "migration correct with injected DMA errors" $?
+check "failed folios counted and copied by the CPU" \
+	$([ $(( $(core failed) - fail0 )) -ge 1 ] && [ $(( $(cat $mig/providers/cpu/stats/folios) - cpu0 )) -ge 1 ]; echo $?) \
+	"failed +$(( $(core failed) - fail0 )), cpu folios +$(( $(cat $mig/providers/cpu/stats/folios) - cpu0 ))"
+
+# A stalled context: the batch times out, is terminated, the CPU copies.
+echo 300 > "$dma/timeout_ms"
+for f in $fns; do dbg $f $STALL_NTH 3; done
+t0=$(st timeouts)
+moves stall
+check "migration correct with stalled DMA contexts" $?
+check "timeouts counted" $([ $(( $(st timeouts) - t0 )) -ge 1 ]; echo $?) "+$(( $(st timeouts) - t0 ))"
+echo 2000 > "$dma/timeout_ms"
+moves after
+check "engine healthy again after stalls" $?
+
+# The kernel's fault injection: refused submissions and failed completions.
+fi_set() { # fi_set NAME PROBABILITY
+	d=/sys/kernel/debug/migrate_dma/$1
+	echo "$2" > $d/probability; echo 1 > $d/interval; echo -1 > $d/times
+	echo 0 > $d/verbose
+}
+if [ -d /sys/kernel/debug/migrate_dma/fail_submit ]; then
+	for fi in fail_submit fail_completion; do
+		fi_set $fi 20
+		s0=$(st submit_errors) f0=$(st failed)
+		moves $fi
+		rc=$?
+		fi_set $fi 0
+		ds=$(( $(st submit_errors) - s0 )) df=$(( $(st failed) - f0 ))
+		check "migration correct with $fi" $rc "submit_errors +$ds, failed +$df"
+		[ $fi = fail_submit ] && hit=$ds || hit=$df
+		check "$fi injected faults" $([ "$hit" -ge 1 ]; echo $?)
+	done
+fi
+
+# Unbind one SDXi function in the middle of a migration loop.
+f0=$(echo $fns | cut -d' ' -f1)
+lost0=$(st lost)
+( for i in 1 2 3; do moves unbind$i || exit 1; done ) &
+pid=$!
+sleep 4
+echo $f0 > /sys/bus/pci/drivers/sdxi/unbind
+wait $pid
+check "migration correct across an unbind of the engine" $?
+check "channels of the unbound engine given back" \
+	$([ $(( $(st lost) - lost0 )) -ge 1 ] && ! grep -q "$f0" "$dma/in_use"; echo $?) "lost +$(( $(st lost) - lost0 ))"
+echo $f0 > /sys/bus/pci/drivers/sdxi/bind
+echo 1 > "$dma/rescan"
+check "rescan takes the rebound engine's channels" $(grep -q "$f0" "$dma/in_use"; echo $?)
+
+# Stress: migrations on all CPUs while the policy and channel count change.
+( i=0; while [ -e /tmp/stress ]; do
+	for v in dma threads any none dma; do echo $v > "$mig/policy/syscall_or_cpuset"; sleep 0.2; done
+	echo $(( i % 4 + 1 )) > "$dma/channels"; i=$((i + 1))
+done ) &
+spin=$!
+touch /tmp/stress
+# Only the byte checks: splitting mTHPs under concurrent migration is
+# allowed, so the folio_size tests would be noise here.
+( moves s1 -t all_pairs ) & p1=$!
+( moves s2 -t all_pairs ) & p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+rm -f /tmp/stress
+wait $spin
+check "stress: concurrent migrations while switching providers" $([ $r1 = 0 ] && [ $r2 = 0 ]; echo $?)
+
+echo 0 > "$dma/enabled"
+rmmod migrate_dma
+check "unload migrate_dma" $?
+echo "1..$n"
