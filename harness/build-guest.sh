@@ -49,8 +49,9 @@ cp "$MO_HARNESS/guest/init" "$root/init"
 cp "$MO_HARNESS"/guest/tests/*.sh "$root/tests/"
 for t in "${MM_TESTS[@]}"; do cp "$st/$t" "$root/tests/bin/"; done
 
-# numactl and migratepages are dynamic: bring their library closure.
-for prog in /usr/bin/numactl /usr/bin/migratepages /usr/bin/migspeed; do
+# numactl, migratepages and stress-ng are dynamic: bring their library
+# closure.
+for prog in /usr/bin/numactl /usr/bin/migratepages /usr/bin/migspeed /usr/bin/stress-ng; do
 	[ -x "$prog" ] || continue
 	cp "$prog" "$root/usr/bin/"
 	for lib in $(ldd "$prog" | grep -o '/[^ ]*'); do

@@ -10,7 +10,8 @@ pkgs=(build-essential flex bison bc libelf-dev libssl-dev ccache cpio
       qemu-system-x86 busybox-static libnuma-dev libcap-dev numactl
       coccinelle git
       meson ninja-build libglib2.0-dev libpixman-1-dev pkg-config
-      libslirp-dev libfdt-dev seabios ipxe-qemu qemu-system-data)
+      libslirp-dev libfdt-dev seabios ipxe-qemu qemu-system-data
+      gnuplot-nox stress-ng)
 
 missing=()
 for p in "${pkgs[@]}"; do

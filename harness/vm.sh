@@ -21,7 +21,7 @@
 
 flavour=$1 plan=$2 name=$3 limit=${4:-1200}
 kernel=$MO_BUILD/$flavour/arch/x86/boot/bzImage
-initrd=$MO_OUT/$flavour/initramfs.cpio.gz
+initrd=${MO_INITRD:-$MO_OUT/$flavour/initramfs.cpio.gz}
 qemu=${MO_QEMU:-$MO_QEMU_BIN}
 command -v "$qemu" > /dev/null || die "no QEMU at $qemu; run harness/build-qemu.sh first"
 [ -f "$kernel" ] || die "no kernel at $kernel; build it first"
@@ -79,6 +79,8 @@ fi
 
 step "booting $flavour: plan $plan (limit ${limit}s, log: $log)"
 set +e
+# A fresh log: the progress reader below must not replay an old one.
+rm -f "$log"
 timeout -k 10 "$limit" "${cmd[@]}" -display none -serial stdio -monitor none \
 	< /dev/null > "$log" 2>&1 &
 qpid=$!

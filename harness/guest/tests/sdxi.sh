@@ -179,4 +179,7 @@ c0=$(chans_of $f0 | head -n1)
 dmatest $c0 20 1
 check "function works after unbind under load" $([ "$(fails_sum)" = 0 ] && [ "$(tests_sum)" = 20 ]; echo $?)
 
+# Give the channels back for the tests that follow.
+echo 0 > $DT/run
+rmmod dmatest
 echo "1..$n"
