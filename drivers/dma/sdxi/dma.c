@@ -327,8 +327,14 @@ static enum dma_status sdxi_tx_status(struct dma_chan *c, dma_cookie_t cookie,
 	unsigned long flags;
 	unsigned int i;
 
-	status = dma_cookie_status(c, cookie, state);
+	/*
+	 * Under the lock that cookie assignment and completion take: read
+	 * unlocked, the last used and last completed cookies can come from
+	 * different moments and make a finished transaction look busy when
+	 * another thread submits and completes on the channel meanwhile.
+	 */
 	spin_lock_irqsave(&chan->vc.lock, flags);
+	status = dma_cookie_status(c, cookie, state);
 	if (status == DMA_COMPLETE) {
 		for (i = 0; i < SDXI_FAILED_COOKIES; i++)
 			if (chan->failed[i] == cookie)
