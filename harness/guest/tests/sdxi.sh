@@ -9,20 +9,9 @@ check() { # check NAME COND-EXIT-STATUS [note]
 	if [ "$2" = 0 ]; then ok "$1" "$3"; else nok "$1" "$3"; fi
 }
 
-DBG=0x30000			# vendor debug registers of the model
-FAIL_NTH=0x00 FAIL_CLASS=0x08 STALL_NTH=0x10 DROP_IRQ=0x18
 DT=/sys/module/dmatest/parameters
 
-sdxi_fns() {
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/class")" = 0x120100 ] && basename "$d"
-	done
-}
-
-dbg() { # dbg BDF REG VALUE
-	bar0=$(head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
-	devmem $((bar0 + DBG + $2)) 64 "$3"
-}
+. /tests/sdxi_lib.sh
 
 chans_of() { ls "/sys/bus/pci/devices/$1/dma" 2>/dev/null; }
 

@@ -12,19 +12,10 @@ check() { # check NAME STATUS [note]
 
 mig=/sys/kernel/mm/migration
 dma=$mig/providers/dmaengine
-DBG=0x30000 FAIL_NTH=0x00 FAIL_CLASS=0x08 STALL_NTH=0x10
 st() { cat "$dma/dma_stats/$1"; }
 core() { cat "$dma/stats/$1"; }
 
-sdxi_fns() {
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/class")" = 0x120100 ] && basename "$d"
-	done
-}
-dbg() { # dbg BDF REG VALUE
-	bar0=$(head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
-	devmem $((bar0 + DBG + $2)) 64 "$3"
-}
+. /tests/sdxi_lib.sh
 moves() { # moves LOGNAME [migrate_nodes options]: bytes verified
 	log=/tmp/$1.log
 	shift
