@@ -11,7 +11,7 @@ help:
 	@echo "make run      build and boot the patched kernel, show the demo"
 	@echo "make check    every test and static check; ends with 'N passed, N failed'"
 	@echo "make shell    boot the guest with an interactive shell"
-	@echo "make bench    boot a kernel without debug options and run the copy benchmarks"
+	@echo "make bench    benchmark against the unpatched kernel (QUICK=1: under 10 min)"
 	@echo "make test T=a,b  boot once and run only guest tests a,b (harness/guest/tests)"
 	@echo "make kernel   assemble the tree and build the test kernel"
 	@echo "make guest    build the test programs and the initramfs"
@@ -48,7 +48,7 @@ static: kernel
 	@$(H)/static-checks.sh
 
 bench: deps
-	@$(H)/bench.sh
+	@MO_BENCH_QUICK=$(QUICK) $(H)/bench.sh
 
 clean-cache:
 	rm -rf $${MO_CACHE:-$$HOME/.cache/migrate-offload}

@@ -1,0 +1,101 @@
+#!/bin/sh
+# The migration benchmark matrix, run on the unpatched and on the patched
+# kernel alike: move_pages() of MO_BENCH_MB MiB from node 0 to node 1 for
+# each folio size, under every setup the kernel offers, MO_BENCH_REPS
+# rounds in which the setups take turns (so drift hits them alike); then
+# 2 MiB folios by count. One "row" line per measurement; harness/bench-
+# report.py turns them into tables and a plot. Numbers come from TCG
+# emulation (and an emulated DMA engine that copies with host memcpy):
+# compare ratios within one run only.
+MB=${MO_BENCH_MB:-256}
+REPS=${MO_BENCH_REPS:-3}
+SIZES=${MO_BENCH_SIZES:-4 16 64 256 1024 2048}
+COUNTS=${MO_BENCH_COUNTS:-1 4 16 64 256}
+mig=/sys/kernel/mm/migration
+
+for kv in $(cat /proc/cmdline); do
+	case $kv in
+	mo.bench_mb=*) MB=${kv#*=} ;;
+	mo.bench_reps=*) REPS=${kv#*=} ;;
+	mo.bench_counts=*) COUNTS=$(echo "${kv#*=}" | tr , ' ') ;;
+	esac
+done
+
+if [ -d $mig ]; then
+	kernel=patched
+	modprobe sdxi 2>/dev/null && modprobe migrate_dma 2>/dev/null
+	setups="default enabled threads-1 threads-2 threads-3 threads-4"
+	if [ -s $mig/providers/dmaengine/in_use ]; then
+		nch=$(wc -l < $mig/providers/dmaengine/in_use)
+		for c in 1 2 4 8; do [ $c -le "$nch" ] && setups="$setups dma-$c"; done
+	fi
+	for p in $mig/policy/*; do cat "$p" > "/tmp/policy.${p##*/}"; done
+else
+	kernel=vanilla
+	setups=vanilla
+fi
+echo "# kernel=$kernel setups: $setups"
+
+copy_us() {
+	[ -d $mig ] || { echo 0; return; }
+	cat $mig/providers/*/stats/time_us | awk '{ s += $1 } END { print s }'
+}
+
+# setup NAME: put the kernel in that state.
+setup() {
+	[ -d $mig ] || return 0
+	thr=$mig/providers/threads dma=$mig/providers/dmaengine
+	# As booted: providers registered disabled, default policies and
+	# thresholds; "enabled" switches them on at their default thresholds.
+	for p in $mig/policy/*; do cat "/tmp/policy.${p##*/}" > "$p"; done
+	for d in $thr $dma; do
+		[ -d $d ] || continue
+		echo 0 > $d/enabled
+	done
+	[ -d $thr ] && { echo 65536 > $thr/min_folio_size; echo 524288 > $thr/min_batch_bytes; }
+	[ -d $dma ] && { echo 65536 > $dma/min_folio_size; echo 1048576 > $dma/min_batch_bytes; }
+	case $1 in
+	default) ;;
+	enabled)
+		for d in $thr $dma; do [ -d $d ] && echo 1 > $d/enabled; done
+		[ -d $thr ] && echo 2 > $thr/threads ;;
+	threads-*)
+		echo 1 > $thr/enabled; echo "${1#threads-}" > $thr/threads
+		echo 4096 > $thr/min_folio_size; echo 0 > $thr/min_batch_bytes
+		echo threads > $mig/policy/syscall_or_cpuset ;;
+	dma-*)
+		echo 1 > $dma/enabled; echo "${1#dma-}" > $dma/channels
+		echo 4096 > $dma/min_folio_size; echo 0 > $dma/min_batch_bytes
+		echo dmaengine > $mig/policy/syscall_or_cpuset ;;
+	esac
+}
+
+measure() { # measure SIZE_KB MIB KIND
+	c0=$(copy_us)
+	ns=$(migrate_bench -m "$2" -r 1 -s "$1" | sed -n 's/^raw:.* ns=//p')
+	[ -n "$ns" ] || { echo "# migrate_bench failed: $s $1 KiB x $2 MiB"; return 1; }
+	echo "row kind=$3 kernel=$kernel setup=$s size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 ))"
+}
+
+fails=0
+setup default
+migrate_bench -m 64 -r 1 -s 2048 > /dev/null	# warm-up
+for round in $(seq "$REPS"); do
+	for sz in $SIZES; do
+		for s in $setups; do
+			setup $s
+			measure "$sz" "$MB" size || fails=$((fails + 1))
+		done
+	done
+done
+for round in $(seq "$REPS"); do
+	for n in $COUNTS; do
+		for s in $setups; do
+			setup $s
+			measure 2048 $((n * 2)) count || fails=$((fails + 1))
+		done
+	done
+done
+setup default
+[ $kernel = patched ] && cat $mig/providers/*/stats/failed | awk '{ s += $1 } END { print "# folios failed by providers: " s }'
+[ $fails = 0 ]
