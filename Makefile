@@ -5,7 +5,7 @@
 
 H := harness
 
-.PHONY: help deps run check shell bench kernel guest qemu static test clean-cache
+.PHONY: help deps run check shell bench kernel guest qemu static test series clean-cache
 
 help:
 	@echo "make run      build and boot the patched kernel, show the demo"
@@ -17,6 +17,7 @@ help:
 	@echo "make guest    build the test programs and the initramfs"
 	@echo "make qemu     build the guest's QEMU (Debian's, plus the SDXi device model)"
 	@echo "make static   static checks only (checkpatch, sparse, W=1, kernel-doc, coccicheck)"
+	@echo "make series   the work as an upstream patch series in results/series/ (no build)"
 	@echo "make deps     install the Debian packages the harness needs"
 	@echo "make clean-cache  delete the cache (sources, trees, builds)"
 
@@ -49,6 +50,9 @@ static: kernel
 
 bench: deps
 	@MO_BENCH_QUICK=$(QUICK) $(H)/bench.sh
+
+series: deps
+	@$(H)/series.sh
 
 clean-cache:
 	rm -rf $${MO_CACHE:-$$HOME/.cache/migrate-offload}
