@@ -5,7 +5,7 @@
 
 H := harness
 
-.PHONY: help deps run check shell bench kernel guest qemu static test series clean-cache
+.PHONY: help deps run check shell bench kernel guest qemu static test series series-check clean-cache
 
 help:
 	@echo "make run      build and boot the patched kernel, show the demo"
@@ -18,6 +18,8 @@ help:
 	@echo "make qemu     build the guest's QEMU (Debian's, plus the SDXi device model)"
 	@echo "make static   static checks only (checkpatch, sparse, W=1, kernel-doc, coccicheck)"
 	@echo "make series   the work as an upstream patch series in results/series/ (no build)"
+	@echo "make series-check  checkpatch and two builds for every patch of the series"
+	@echo "              (SERIES_CHECK=checkpatch: checkpatch only)"
 	@echo "make deps     install the Debian packages the harness needs"
 	@echo "make clean-cache  delete the cache (sources, trees, builds)"
 
@@ -53,6 +55,9 @@ bench: deps
 
 series: deps
 	@$(H)/series.sh
+
+series-check: deps
+	@$(H)/series-check.sh
 
 clean-cache:
 	rm -rf $${MO_CACHE:-$$HOME/.cache/migrate-offload}

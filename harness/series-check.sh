@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# series-check.sh (make series-check): is every patch of the series fit to
+# be sent? Makes the series (series.sh, which also proves that it gives
+# the assembled tree), then for each patch in order:
+#
+#   checkpatch  scripts/checkpatch.pl --strict on the mail, run from the
+#               pristine tree. Only FILE_PATH_CHANGES ("does MAINTAINERS
+#               need updating?") is forgiven, and only when every file
+#               the patch adds is in a MAINTAINERS entry the series adds
+#               (the line says in which patch).
+#   min         the tree at that patch, built with allnoconfig plus
+#               harness/config/series-min.config plus every option of
+#               ours introduced so far (all must end up enabled)
+#   test        the tree at that patch, built with the test kernel's
+#               fragments (as kconfig.sh makes them) plus
+#               harness/config/series-test.config; options of ours the
+#               series has not introduced yet are allowed to be missing
+#
+# A build fails on an error, and on a compiler or modpost warning in a
+# file the series adds or changes. The builds are incremental from patch
+# to patch, with ccache: the tree is $MO_CACHE/series/check (a hardlinked
+# copy of the pristine tree, moved from patch to patch with git), the
+# build directories $MO_BUILD/series-min and $MO_BUILD/series-test.
+#
+#   SERIES_CHECK=checkpatch   checkpatch only (no compilation)
+#   SERIES_CHECK=build        builds only
+#   SERIES_CONFIGS="min"      which builds (default "min test")
+#
+# Logs: logs/series/; one line per result in logs/series/results.txt.
+# Ends with "N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+
+mode=${SERIES_CHECK:-all}
+case $mode in all|checkpatch|build) ;; *) die "SERIES_CHECK=$mode: all, checkpatch or build" ;; esac
+configs=${SERIES_CONFIGS:-min test}
+[ "$mode" != checkpatch ] || configs=
+for c in $configs; do
+	case $c in min|test) ;; *) die "SERIES_CONFIGS: unknown build $c (min, test)" ;; esac
+done
+
+"$MO_HARNESS/series.sh"
+steps=$MO_CACHE/series/steps.tsv
+[ -s "$steps" ] || die "series.sh wrote no $steps"
+nsteps=$(wc -l < "$steps")
+logdir=$MO_LOGS/series
+rm -rf "$logdir"
+mkdir -p "$logdir"
+res=$logdir/results.txt
+: > "$res"
+base_dir=$(ls -d "$MO_CACHE"/series/base-*.git | head -n1)
+repo=$MO_CACHE/series/repo.git
+base=$(git --git-dir="$base_dir" rev-parse refs/heads/pristine)
+last=$(git --git-dir="$repo" rev-parse refs/heads/series)
+
+# Files the series adds or changes: warnings in them fail a build.
+touched=$(git --git-dir="$repo" diff --name-only "$base" "$last")
+touched_re=$(echo "$touched" | sed 's/[.[\*^$]/\\&/g' | paste -sd'|')
+
+# --- checkpatch -------------------------------------------------------------
+# MAINTAINERS patterns the series adds, and the patch that adds each.
+maint_cover() {
+	python3 - "$1" "$MO_TOP/results/series" <<'PY'
+import fnmatch, glob, os, re, sys
+mail, outdir = sys.argv[1:3]
+added = []
+for n, m in enumerate(sorted(glob.glob(os.path.join(outdir, "0*.patch")))[1:], 1):
+    text = open(m, errors="replace").read()
+    if "+++ b/MAINTAINERS" in text:
+        part = text.split("+++ b/MAINTAINERS", 1)[1].split("\ndiff --git", 1)[0]
+        added += [(p, n) for p in re.findall(r"^\+F:\s+(\S+)", part, re.M)]
+def match(path, pat):
+    if pat.endswith("/"):
+        return path.startswith(pat)
+    return fnmatch.fnmatchcase(path, pat) or path.startswith(pat + "/")
+new = re.findall(r"^diff --git a/\S+ b/(\S+)\nnew file mode", open(mail, errors="replace").read(), re.M)
+where = set()
+for f in new:
+    hits = [n for p, n in added if match(f, p)]
+    if not hits:
+        print("uncovered %s" % f)
+        sys.exit(0)
+    where.add(min(hits))
+print("covered %s" % ",".join(str(n) for n in sorted(where)))
+PY
+}
+
+checkpatch() {
+	local num=$1 mail=$2 log=$logdir/checkpatch-$(printf %02d "$1").log out types cover
+	out=$(cd "$MO_SRC" && scripts/checkpatch.pl --strict --show-types --no-summary "$mail" 2>&1) && {
+		cp_result="ok"; return 0; }
+	echo "$out" > "$log"
+	types=$(grep -oE '^(ERROR|WARNING|CHECK):[A-Z_]+' <<< "$out" | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd' ')
+	if [ "$(grep -cE '^(ERROR|WARNING|CHECK):' <<< "$out")" = \
+	     "$(grep -cE '^WARNING:FILE_PATH_CHANGES:' <<< "$out")" ]; then
+		cover=$(maint_cover "$mail")
+		case $cover in
+		covered*)
+			cp_result="ok (new files: MAINTAINERS entry in patch ${cover#covered })"
+			return 0 ;;
+		esac
+		cp_result="FAIL (${cover}: $types)"
+		return 1
+	fi
+	cp_result="FAIL ($types; $log)"
+	return 1
+}
+
+# --- builds -----------------------------------------------------------------
+tree=$MO_CACHE/series/check
+
+setup_tree() {
+	local gd=$tree/.git
+	if [ ! -d "$gd" ]; then
+		step "series-check: hardlinked copy of the pristine tree in $tree"
+		rm -rf "$tree"
+		cp -al "$MO_SRC" "$tree"
+		git init -q "$tree"
+		cp "$base_dir/pristine.index" "$gd/index"
+		git --git-dir="$gd" config core.trustctime false
+		git --git-dir="$gd" update-ref HEAD "$base"
+	fi
+	printf '%s\n%s\n' "$repo/objects" "$base_dir/objects" > "$gd/objects/info/alternates"
+}
+
+# Kconfig of one build at the current patch into $MO_BUILD/series-$cfg;
+# $1: config, $2: our options introduced so far. Prints what is missing.
+make_config() {
+	local cfg=$1 intro=$2 out=$MO_BUILD/series-$1 scratch=$MO_BUILD/series-kconfig-$1
+	local files=() f line opt val sym missing=0
+	mkdir -p "$out" "$scratch"
+	case $cfg in
+	min)
+		{
+			cat "$MO_HARNESS/config/series-min.config"
+			for sym in $intro; do echo "CONFIG_$sym=y"; done
+		} > "$scratch/fragment.config"
+		files=("$scratch/fragment.config")
+		make -s -C "$tree" O="$scratch" ARCH=x86_64 \
+			KCONFIG_ALLCONFIG="$scratch/fragment.config" allnoconfig > /dev/null ||
+			{ echo "make allnoconfig failed"; return 1; }
+		;;
+	test)
+		for f in base debug offload series-test; do
+			files+=("$MO_HARNESS/config/$f.config")
+		done
+		files+=("$tree/tools/testing/selftests/mm/config")
+		{ make -s -C "$tree" O="$scratch" ARCH=x86_64 tinyconfig > /dev/null &&
+		  (cd "$scratch" && "$tree/scripts/kconfig/merge_config.sh" -m -O "$scratch" \
+			"$scratch/.config" "${files[@]}" > /dev/null) &&
+		  make -s -C "$tree" O="$scratch" ARCH=x86_64 olddefconfig > /dev/null; } ||
+			{ echo "making the test .config failed"; return 1; }
+		;;
+	esac
+	# Ours not introduced yet may be missing; everything else must be set
+	# as asked (ours: built in or as a module).
+	for f in "${files[@]}"; do
+		while IFS= read -r line; do
+			case $line in CONFIG_*=*) ;; *) continue ;; esac
+			opt=${line%%=*}; val=${line#*=}
+			sym=${opt#CONFIG_}
+			if grep -qw -- "$sym" <<< "$all_ours" && ! grep -qw -- "$sym" <<< "$intro"; then
+				continue
+			fi
+			if [ "$val" = n ]; then
+				grep -q "^$opt=" "$scratch/.config" || continue
+			elif grep -qx "$opt=$val" "$scratch/.config"; then
+				continue
+			elif grep -qw -- "$sym" <<< "$intro" && grep -qE "^$opt=[ym]$" "$scratch/.config"; then
+				continue
+			fi
+			echo "$line: got $(grep -E "^$opt=|^# $opt is not set" "$scratch/.config" || echo absent)"
+			missing=$((missing + 1))
+		done < "$f"
+	done
+	cmp -s "$scratch/.config" "$out/.config" || cp "$scratch/.config" "$out/.config"
+	return $missing
+}
+
+build() {
+	local cfg=$1 num=$2 intro=$3 out=$MO_BUILD/series-$1
+	local log=$logdir/build-$cfg-$(printf %02d "$num").log miss warn
+	if ! miss=$(make_config "$cfg" "$intro" 2>&1); then
+		echo "$miss" > "$log"
+		b_result="FAIL (config: $(head -n1 <<< "$miss"))"
+		return 1
+	fi
+	if ! make -C "$tree" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$MO_JOBS" \
+		bzImage modules > "$log" 2>&1; then
+		b_result="FAIL ($(grep -m1 -E 'error|Error' "$log" || tail -n1 "$log"))"
+		return 1
+	fi
+	warn=$(grep -E "(^|/)($touched_re):[0-9]+:([0-9]+:)? warning:|^WARNING: modpost: .*(migrate_offload|migrate_dma|sdxi)" "$log" || true)
+	if [ -n "$warn" ]; then
+		b_result="FAIL (warning: $(head -n1 <<< "$warn"))"
+		return 1
+	fi
+	b_result="ok"
+}
+
+# --- the patches -------------------------------------------------------------
+all_ours=$(cut -f4 "$steps" | tail -n1)
+[ -z "$configs" ] || setup_tree
+step "series-check: $nsteps patches; checkpatch${configs:+, builds: $configs}"
+while IFS=$'\t' read -r num commit mail intro subject; do
+	[ "$intro" != - ] || intro=
+	line=$(printf '%2d/%d' "$num" "$nsteps")
+	if [ "$mode" != build ]; then
+		if checkpatch "$num" "$mail"; then
+			echo "PASS series/$num/checkpatch" >> "$res"
+		else
+			echo "FAIL series/$num/checkpatch: $cp_result" >> "$res"
+		fi
+		line+="  checkpatch: $cp_result"
+	fi
+	if [ -n "$configs" ]; then
+		git -C "$tree" checkout -q -f --detach "$commit" ||
+			die "cannot check out patch $num in $tree"
+		for cfg in $configs; do
+			step "series-check: patch $num/$nsteps, $cfg build"
+			if build "$cfg" "$num" "$intro"; then
+				echo "PASS series/$num/build-$cfg" >> "$res"
+			else
+				echo "FAIL series/$num/build-$cfg: $b_result" >> "$res"
+			fi
+			line+="  $cfg: $b_result"
+		done
+	fi
+	echo "$line  $subject"
+done < "$steps"
+
+if [ -n "$configs" ]; then
+	# git replaced, never rewrote, the files it changed: the pristine tree
+	# behind the hard links is intact.
+	for f in $touched; do
+		[ ! -e "$tree/$f" ] || [ "$(stat -c %h "$tree/$f")" = 1 ] ||
+			die "$tree/$f shares its inode with the pristine tree after checkout"
+	done
+fi
+
+p=$(grep -c '^PASS' "$res" || true)
+f=$(grep -c '^FAIL' "$res" || true)
+echo
+grep '^FAIL' "$res" || true
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
