@@ -21,6 +21,12 @@ for kv in $(cat /proc/cmdline); do
 	esac
 done
 
+# The knobs setup() changes, as sysfs paths.
+knobs() {
+	ls -d $mig/policy/* $mig/providers/threads/min_* \
+		$mig/providers/dmaengine/min_* 2>/dev/null
+}
+
 if [ -d $mig ]; then
 	kernel=patched
 	modprobe sdxi 2>/dev/null && modprobe migrate_dma 2>/dev/null
@@ -29,7 +35,11 @@ if [ -d $mig ]; then
 		nch=$(wc -l < $mig/providers/dmaengine/in_use)
 		for c in 1 2 4 8; do [ $c -le "$nch" ] && setups="$setups dma-$c"; done
 	fi
-	for p in $mig/policy/*; do cat "$p" > "/tmp/policy.${p##*/}"; done
+	# Boot-time state, restored before every measurement (a policy
+	# reads as a list with the choice in brackets).
+	for p in $(knobs); do
+		sed 's/.*\[\(.*\)\].*/\1/' "$p" > "/tmp/boot.$(echo "${p#$mig/}" | tr / .)"
+	done
 else
 	kernel=vanilla
 	setups=vanilla
@@ -47,13 +57,14 @@ setup() {
 	thr=$mig/providers/threads dma=$mig/providers/dmaengine
 	# As booted: providers registered disabled, default policies and
 	# thresholds; "enabled" switches them on at their default thresholds.
-	for p in $mig/policy/*; do cat "/tmp/policy.${p##*/}" > "$p"; done
+	for p in $(knobs); do
+		cat "/tmp/boot.$(echo "${p#$mig/}" | tr / .)" > "$p" ||
+			echo "# setup $1: cannot restore $p"
+	done
 	for d in $thr $dma; do
 		[ -d $d ] || continue
 		echo 0 > $d/enabled
 	done
-	[ -d $thr ] && { echo 65536 > $thr/min_folio_size; echo 524288 > $thr/min_batch_bytes; }
-	[ -d $dma ] && { echo 65536 > $dma/min_folio_size; echo 1048576 > $dma/min_batch_bytes; }
 	case $1 in
 	default) ;;
 	enabled)
@@ -72,7 +83,10 @@ setup() {
 
 measure() { # measure SIZE_KB MIB KIND
 	c0=$(copy_us)
-	ns=$(migrate_bench -m "$2" -r 1 -s "$1" | sed -n 's/^raw:.* ns=//p')
+	# On node 0's CPUs, as the buffer: only the timed move copies, and
+	# helper threads placed on the destination node get its CPUs.
+	ns=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" |
+		sed -n 's/^raw:.* ns=//p')
 	[ -n "$ns" ] || { echo "# migrate_bench failed: $s $1 KiB x $2 MiB"; return 1; }
 	echo "row kind=$3 kernel=$kernel setup=$s size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 ))"
 }
