@@ -48,7 +48,7 @@ rm -rf "$logdir"
 mkdir -p "$logdir"
 res=$logdir/results.txt
 : > "$res"
-base_dir=$(ls -d "$MO_CACHE"/series/base-*.git | head -n1)
+base_dir=$MO_CACHE/series/base-${MO_KVER//\~/_}.git	# as series.py names it
 repo=$MO_CACHE/series/repo.git
 base=$(git --git-dir="$base_dir" rev-parse refs/heads/pristine)
 last=$(git --git-dir="$repo" rev-parse refs/heads/series)
@@ -111,7 +111,8 @@ tree=$MO_CACHE/series/check
 
 setup_tree() {
 	local gd=$tree/.git
-	if [ ! -d "$gd" ]; then
+	# A new pristine tree (another MO_KVER) needs a new copy.
+	if [ "$(cat "$gd/mo-base" 2>/dev/null)" != "$base" ]; then
 		step "series-check: hardlinked copy of the pristine tree in $tree"
 		rm -rf "$tree"
 		cp -al "$MO_SRC" "$tree"
@@ -119,6 +120,7 @@ setup_tree() {
 		cp "$base_dir/pristine.index" "$gd/index"
 		git --git-dir="$gd" config core.trustctime false
 		git --git-dir="$gd" update-ref HEAD "$base"
+		echo "$base" > "$gd/mo-base"
 	fi
 	printf '%s\n%s\n' "$repo/objects" "$base_dir/objects" > "$gd/objects/info/alternates"
 }

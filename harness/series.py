@@ -82,6 +82,7 @@ class Step:
         self.config = []
         self.interim = []
         self.body = []
+        self.body_at = []	# line number in split.txt of each body line
 
 
 def parse_split(path):
@@ -117,11 +118,14 @@ def parse_split(path):
             getattr(cur, attr).extend(m.group(2).split())
             continue
         cur.body.append(raw.rstrip())
+        cur.body_at.append(n)
     for s in steps:
         while s.body and not s.body[0]:
             s.body.pop(0)
+            s.body_at.pop(0)
         while s.body and not s.body[-1]:
             s.body.pop()
+            s.body_at.pop()
     for key in ("author", "date", "prefix", "cover"):
         if key not in header:
             raise SeriesError("%s: the header lacks '%s:'" % (SPLIT, key))
@@ -141,13 +145,13 @@ def check_messages(header, steps):
             continue
         if s.body[-1] != sob:
             errors.append("%s: the message must end with '%s'" % (s.line, sob))
-        for ln in s.body:
+        for ln, at in zip(s.body, s.body_at):
             # Tags (Signed-off-by: and the like) are never wrapped.
             if re.match(r"^[A-Z][\w-]+: ", ln) and "<" in ln:
                 continue
             if len(ln.expandtabs()) > MAX_COLS:
-                errors.append("%s: message line longer than %d columns: %s" %
-                              (s.line, MAX_COLS, ln))
+                errors.append("%s:%d: message line longer than %d columns" %
+                              (SPLIT, at, MAX_COLS))
     return errors
 
 
