@@ -48,6 +48,8 @@ rm -rf "$logdir"
 mkdir -p "$logdir"
 res=$logdir/results.txt
 : > "$res"
+# The configuration fragments of the same source as the series.
+frags=$MO_CACHE/series/config
 base_dir=$MO_CACHE/series/base-${MO_KVER//\~/_}.git	# as series.py names it
 repo=$MO_CACHE/series/repo.git
 base=$(git --git-dir="$base_dir" rev-parse refs/heads/pristine)
@@ -134,7 +136,7 @@ make_config() {
 	case $cfg in
 	min)
 		{
-			cat "$MO_HARNESS/config/series-min.config"
+			cat "$frags/series-min.config"
 			for sym in $intro; do echo "CONFIG_$sym=y"; done
 		} > "$scratch/fragment.config"
 		files=("$scratch/fragment.config")
@@ -144,7 +146,7 @@ make_config() {
 		;;
 	test)
 		for f in base debug offload series-test; do
-			files+=("$MO_HARNESS/config/$f.config")
+			files+=("$frags/$f.config")
 		done
 		files+=("$tree/tools/testing/selftests/mm/config")
 		{ make -s -C "$tree" O="$scratch" ARCH=x86_64 tinyconfig > /dev/null &&

@@ -163,7 +163,7 @@ def snapshot(top, rev, dest):
     assemble.py see the same files even while someone edits the tree."""
     os.makedirs(dest)
     if rev:
-        paths = [p for p in ["patches", "harness/series", "README.md"] +
+        paths = [p for p in ["patches", "harness/series", "harness/config", "README.md"] +
                  assemble.KERNEL_DIRS
                  if run(["git", "-C", top, "cat-file", "-e", "%s:%s" % (rev, p)],
                         check=False).returncode == 0]
@@ -172,7 +172,7 @@ def snapshot(top, rev, dest):
         return
     files = assemble.overlay_files(top)
     files += ["README.md", "patches/series"]
-    for d in ("harness/series",):
+    for d in ("harness/series", "harness/config"):
         for root, _, names in os.walk(os.path.join(top, d)):
             files += [os.path.relpath(os.path.join(root, n), top) for n in names]
     series_file = os.path.join(top, "patches", "series")
@@ -974,6 +974,11 @@ def main():
         commits = commit_series(plan, repo, base, args.pristine, scratch)
         mails = write_mails(plan, repo, base, args.out, scratch)
         if args.steps:
+            # series-check builds with the configuration fragments of the
+            # same source as the series.
+            cfg = os.path.join(os.path.dirname(args.steps), "config")
+            shutil.rmtree(cfg, ignore_errors=True)
+            shutil.copytree(os.path.join(src, "harness", "config"), cfg)
             introduced = []
             with open(args.steps, "w") as f:
                 for s, (c, _), mail in zip(steps, commits, mails[1:]):
