@@ -461,9 +461,16 @@ class Plan:
                 apply_diff(qdir, patch, "patches/%s (patch %d)" % (q, s.num))
                 for t in upstream:
                     upstream[t] = read(os.path.join(qdir, t))
+            seen = {}
             for d in s.interim:
                 diff = os.path.join(self.src, INTERIM_DIR, d)
                 targets = assemble.patch_targets(diff)
+                for t in targets:
+                    if t in seen:
+                        raise SeriesError("%s and %s (patch %d) both give %s an interim "
+                                          "form: one diff must say all of it"
+                                          % (seen[t], d, s.num, t))
+                    seen[t] = d
                 idir = tempfile.mkdtemp(prefix="interim-", dir=scratch_root)
                 for t in targets:
                     if t not in self.ours:
