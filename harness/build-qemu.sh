@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # build-qemu.sh: build the guest's QEMU: Debian bookworm's qemu source
-# (fetch-qemu.sh) with our SDXi device model (harness/qemu/sdxi.c, see
-# harness/qemu/sdxi-model.md) added as hw/misc/sdxi.c. Installs the
-# binary as $MO_QEMU_BIN (lib.sh), which vm.sh runs. Does nothing when
-# neither sdxi.c, this script nor the pinned version changed since the
-# last build; a change of sdxi.c alone rebuilds in seconds.
+# (fetch-qemu.sh) with our device models added under hw/misc: the SDXi
+# engine (harness/qemu/sdxi.c, see sdxi-model.md; device "sdxi") and the
+# AMD PTDMA engine (harness/qemu/ptdma.c, see ptdma-model.md; device
+# "amd-ptdma"). Installs the binary as $MO_QEMU_BIN (lib.sh), which vm.sh
+# runs. Does nothing when neither model, this script nor the pinned
+# version changed since the last build; a change of a model alone
+# rebuilds in seconds.
 #
 # The dfsg source has no firmware blobs; the binary finds SeaBIOS, the
 # option ROMs (kvmvapic, linuxboot_dma) and iPXE where Debian's packages
@@ -13,31 +15,46 @@
 # build uses.
 . "$(dirname "$0")/lib.sh"
 
-model=$MO_HARNESS/qemu/sdxi.c
+models=(sdxi.c ptdma.c)
 bindir=$(dirname "$MO_QEMU_BIN")
 stamp=$bindir/.stamp
-want=$(cat "$model" "$0" | sha256sum | cut -c1-16)-$MO_QEMU_VER
+want=$(cat "${models[@]/#/$MO_HARNESS/qemu/}" "$0" | sha256sum |
+	cut -c1-16)-$MO_QEMU_VER
 
-[ -x "$MO_QEMU_BIN" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
-	cmp -s "$model" "$MO_QEMU_SRC/hw/misc/sdxi.c" && exit 0
+# Up to date: same stamp and every model already in the source tree.
+uptodate() {
+	local m
+	[ -x "$MO_QEMU_BIN" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] ||
+		return 1
+	for m in "${models[@]}"; do
+		cmp -s "$MO_HARNESS/qemu/$m" "$MO_QEMU_SRC/hw/misc/$m" || return 1
+	done
+}
+uptodate && exit 0
 
 "$MO_HARNESS/fetch-qemu.sh"
 src=$MO_QEMU_SRC
 
-# Add the device to the source tree. Each edit checks first, so a second
+# Add the devices to the source tree. Each edit checks first, so a second
 # run changes nothing and ninja rebuilds only what did change.
-cmp -s "$model" "$src/hw/misc/sdxi.c" || cp "$model" "$src/hw/misc/sdxi.c"
-grep -q '^config SDXI$' "$src/hw/misc/Kconfig" ||
-	cat >> "$src/hw/misc/Kconfig" <<'KCONFIG'
+add_model() {	# add_model FILE CONFIG
+	local file=$1 config=$2
+	cmp -s "$MO_HARNESS/qemu/$file" "$src/hw/misc/$file" ||
+		cp "$MO_HARNESS/qemu/$file" "$src/hw/misc/$file"
+	grep -q "^config $config\$" "$src/hw/misc/Kconfig" ||
+		cat >> "$src/hw/misc/Kconfig" <<-KCONFIG
 
-config SDXI
-    bool
-    default y if PCI_DEVICES
-    depends on PCI && MSI_NONBROKEN
-KCONFIG
-grep -q "CONFIG_SDXI'" "$src/hw/misc/meson.build" ||
-	echo "softmmu_ss.add(when: 'CONFIG_SDXI', if_true: files('sdxi.c'))" \
-		>> "$src/hw/misc/meson.build"
+		config $config
+		    bool
+		    default y if PCI_DEVICES
+		    depends on PCI && MSI_NONBROKEN
+		KCONFIG
+	grep -q "CONFIG_$config'" "$src/hw/misc/meson.build" ||
+		echo "softmmu_ss.add(when: 'CONFIG_$config', if_true: files('$file'))" \
+			>> "$src/hw/misc/meson.build"
+}
+add_model sdxi.c SDXI
+add_model ptdma.c AMD_PTDMA
 
 # Only what the test guest needs: x86 system emulation under TCG, user
 # networking (q35's default NIC) and nothing else.
@@ -60,7 +77,7 @@ if [ ! -f "$MO_QEMU_BUILD/build.ninja" ] ||
 	echo "$signature" > "$MO_QEMU_BUILD/.mo-configure"
 fi
 
-step "qemu: building qemu-system-x86_64 with the SDXi model"
+step "qemu: building qemu-system-x86_64 with the SDXi and PTDMA models"
 log=$MO_QEMU_BUILD/build.log
 ninja -C "$MO_QEMU_BUILD" -j"$MO_JOBS" qemu-system-x86_64 > "$log" 2>&1 ||
 	{ grep -E -A5 'error|FAILED' "$log" | head -n 40 >&2
@@ -70,7 +87,9 @@ ninja -C "$MO_QEMU_BUILD" -j"$MO_JOBS" qemu-system-x86_64 > "$log" 2>&1 ||
 mkdir -p "$bindir"
 cp "$MO_QEMU_BUILD/qemu-system-x86_64" "$MO_QEMU_BIN.new"
 mv -f "$MO_QEMU_BIN.new" "$MO_QEMU_BIN"
-"$MO_QEMU_BIN" -device sdxi,help 2>&1 | grep -q fail-nth ||
-	die "$MO_QEMU_BIN has no sdxi device"
+for dev in sdxi amd-ptdma; do
+	"$MO_QEMU_BIN" -device "$dev,help" 2>&1 | grep -q fail-nth ||
+		die "$MO_QEMU_BIN has no $dev device"
+done
 echo "$want" > "$stamp"
 step "qemu: installed $MO_QEMU_BIN"
