@@ -184,6 +184,8 @@ void migrate_offload_unregister(struct migrate_copy_provider *prov);
 int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable);
 struct migrate_copy_provider *migrate_offload_provider_of(struct kobject *kobj);
 
+int migrate_offload_set_node_hint(int nid, const struct migrate_hint *hint);
+
 bool migrate_offload_active(void);
 bool migrate_offload_wanted(enum migrate_reason reason,
 			    const struct migrate_hint *hint);
@@ -191,6 +193,12 @@ struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr);
 void migrate_copy_batch_free(struct migrate_copy_batch *batch);
 void migrate_offload_copy(struct migrate_copy_batch *batch);
 #else
+static inline int migrate_offload_set_node_hint(int nid,
+						const struct migrate_hint *hint)
+{
+	return 0;
+}
+
 static inline bool migrate_offload_active(void)
 {
 	return false;

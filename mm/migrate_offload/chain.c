@@ -33,6 +33,8 @@ static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
  * mo_build_chain() - the providers a batch goes to before the CPU
  * @hint: the caller's hint, or NULL for the policy of @reason
  * @reason: why the folios migrate
+ * @nid: the batch's destination node, whose preference (if any) stands
+ *	in for the policy of @reason unless that policy is "none"
  * @chain: filled with up to %MO_MAX_CHAIN entries, best rated first
  *
  * Every entry returned holds a reference; drop it with mo_put_entry().
@@ -40,7 +42,7 @@ static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
  * Return: the number of entries in @chain.
  */
 int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
-		   struct migrate_offload_entry **chain)
+		   int nid, struct migrate_offload_entry **chain)
 {
 	enum migrate_hint_type type = hint ? hint->type : MIGRATE_HINT_DEFAULT;
 	const char *name = hint ? hint->provider : NULL;
@@ -50,6 +52,13 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 
 	if (type == MIGRATE_HINT_DEFAULT) {
 		mo_policy_get(reason, &pol);
+		if (pol.type != MIGRATE_HINT_NONE) {
+			struct mo_policy node;
+
+			mo_node_policy_get(nid, &node);
+			if (node.type != MIGRATE_HINT_DEFAULT)
+				pol = node;
+		}
 		type = pol.type;
 		name = pol.name;
 	}

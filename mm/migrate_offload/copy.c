@@ -184,7 +184,12 @@ void migrate_offload_copy(struct migrate_copy_batch *batch)
 	trace_migrate_offload_batch_start(batch->nr, bytes, batch->reason,
 					  batch->hint ? batch->hint->type :
 					  MIGRATE_HINT_DEFAULT);
-	n = mo_build_chain(batch->hint, batch->reason, chain);
+	/* Batches mostly share one destination (move_pages(), mbind and
+	 * demotion move to one node at a time): the first folio speaks for it.
+	 */
+	n = mo_build_chain(batch->hint, batch->reason,
+			   batch->nr ? folio_nid(batch->items[0].dst) :
+			   NUMA_NO_NODE, chain);
 	for (i = 0; i < n; i++) {
 		mo_offer(chain[i], batch);
 		mo_put_entry(chain[i]);

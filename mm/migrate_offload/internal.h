@@ -76,7 +76,7 @@ const char *mo_kind_name(enum migrate_copy_kind kind);
 
 /* Chains (chain.c) */
 int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
-		   struct migrate_offload_entry **chain);
+		   int nid, struct migrate_offload_entry **chain);
 void mo_put_entry(struct migrate_offload_entry *e);
 
 /* Policy (policy.c) */
@@ -96,7 +96,13 @@ const char *mo_hint_name(enum migrate_hint_type type);
 extern const enum migrate_hint_type mo_policy_words[MO_NR_POLICY_WORDS];
 bool mo_is_hint_word(const char *name);
 
+/* Per-node preferences (node_policy.c) */
+void mo_node_policy_get(int nid, struct mo_policy *pol);
+int mo_node_policy_init(struct kobject *root);
+
 /* sysfs (sysfs.c) */
+ssize_t mo_policy_show(const struct mo_policy *pol, bool with_default,
+		       char *buf);
 int mo_sysfs_init(void);
 int mo_sysfs_add(struct migrate_offload_entry *e);
 void mo_sysfs_del(struct migrate_offload_entry *e);

@@ -345,36 +345,58 @@ static enum migrate_reason attr_reason(struct kobj_attribute *attr)
 	return attr - mo_policy_attrs;
 }
 
-static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
+/**
+ * mo_policy_show() - a policy as its sysfs file reads
+ * @pol: the policy
+ * @with_default: offer "default" first (a node's preference)
+ * @buf: the sysfs page
+ *
+ * Every word the file accepts, the chosen one in brackets.
+ *
+ * Return: the length written.
+ */
+ssize_t mo_policy_show(const struct mo_policy *pol, bool with_default,
+		       char *buf)
 {
 	struct migrate_offload_entry *e;
-	struct mo_policy pol;
 	bool shown = false;
 	unsigned int i;
 	int len = 0;
 
-	mo_policy_get(attr_reason(attr), &pol);
+	if (with_default)
+		len += sysfs_emit_at(buf, len,
+				     pol->type == MIGRATE_HINT_DEFAULT ?
+				     "[%s] " : "%s ",
+				     mo_hint_name(MIGRATE_HINT_DEFAULT));
 	for (i = 0; i < MO_NR_POLICY_WORDS; i++) {
-		bool cur = pol.type == mo_policy_words[i];
+		bool cur = pol->type == mo_policy_words[i];
 
 		len += sysfs_emit_at(buf, len, cur ? "[%s] " : "%s ",
 				     mo_hint_name(mo_policy_words[i]));
 	}
 	mutex_lock(&mo_lock);
 	list_for_each_entry(e, &mo_providers, list) {
-		bool cur = pol.type == MIGRATE_HINT_PROVIDER &&
-			   !strcmp(pol.name, e->name);
+		bool cur = pol->type == MIGRATE_HINT_PROVIDER &&
+			   !strcmp(pol->name, e->name);
 
 		shown |= cur;
 		len += sysfs_emit_at(buf, len, cur ? "[%s] " : "%s ", e->name);
 	}
 	mutex_unlock(&mo_lock);
 	/* A named provider that went away stays the policy: say so. */
-	if (pol.type == MIGRATE_HINT_PROVIDER && !shown)
-		len += sysfs_emit_at(buf, len, "[%s] ", pol.name);
+	if (pol->type == MIGRATE_HINT_PROVIDER && !shown)
+		len += sysfs_emit_at(buf, len, "[%s] ", pol->name);
 	buf[len - 1] = '\n';
 	return len;
+}
+
+static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct mo_policy pol;
+
+	mo_policy_get(attr_reason(attr), &pol);
+	return mo_policy_show(&pol, false, buf);
 }
 
 static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -424,6 +446,8 @@ int mo_sysfs_init(void)
 		if (!mo_providers_kobj)
 			ret = -ENOMEM;
 	}
+	if (!ret)
+		ret = mo_node_policy_init(mo_root_kobj);
 	if (ret)
 		kobject_put(mo_root_kobj);
 	return ret;

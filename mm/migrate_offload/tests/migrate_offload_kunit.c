@@ -89,18 +89,24 @@ static void kt_unregister(struct kt_prov *kp)
 		migrate_offload_unregister(&kp->prov);
 }
 
-static int kt_chain(const struct migrate_hint *hint, enum migrate_reason r,
-		    const char **names)
+static int kt_chain_to(const struct migrate_hint *hint, enum migrate_reason r,
+		       int nid, const char **names)
 {
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
 	int n, i;
 
-	n = mo_build_chain(hint, r, chain);
+	n = mo_build_chain(hint, r, nid, chain);
 	for (i = 0; i < n; i++) {
 		names[i] = chain[i]->name;
 		mo_put_entry(chain[i]);
 	}
 	return n;
+}
+
+static int kt_chain(const struct migrate_hint *hint, enum migrate_reason r,
+		    const char **names)
+{
+	return kt_chain_to(hint, r, NUMA_NO_NODE, names);
 }
 
 static struct kt_prov kt_thr, kt_dma_a, kt_dma_b;
@@ -168,6 +174,57 @@ static void chain_by_hint(struct kunit *test)
 	kt_unregister(&kt_dma_b);
 	/* Gone providers are in no chain. */
 	KUNIT_EXPECT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), 0);
+}
+
+/* A node's preference stands in for a reason's policy, never for a hint. */
+static void node_preference(struct kunit *test)
+{
+	struct migrate_hint dma = { .type = MIGRATE_HINT_DMA };
+	struct migrate_hint threads = { .type = MIGRATE_HINT_CPU_THREADS };
+	struct migrate_hint def = { .type = MIGRATE_HINT_DEFAULT };
+	struct mo_policy saved, pol = { .type = MIGRATE_HINT_ANY };
+	struct migrate_hint bad = { .type = MIGRATE_HINT_PROVIDER };
+	const char *names[MO_MAX_CHAIN];
+	int nid = first_online_node;
+
+	kt_init(&kt_thr, "kt-thr", MIGRATE_COPY_CPU_THREADS, 100);
+	kt_init(&kt_dma_a, "kt-dma-a", MIGRATE_COPY_DMA, 300);
+	kt_register(test, &kt_thr);
+	kt_register(test, &kt_dma_a);
+	mo_policy_get(MR_SYSCALL, &saved);
+	KUNIT_ASSERT_EQ(test, mo_policy_set(MR_SYSCALL, &pol), 0);
+
+	KUNIT_ASSERT_EQ(test, migrate_offload_set_node_hint(nid, &dma), 0);
+	KUNIT_ASSERT_EQ(test, kt_chain_to(NULL, MR_SYSCALL, nid, names), 1);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-dma-a");
+	/* Other nodes keep the reason's policy ("any"). */
+	KUNIT_EXPECT_EQ(test, kt_chain_to(NULL, MR_SYSCALL, NUMA_NO_NODE,
+					  names), 2);
+	/* An explicit hint wins over the node. */
+	KUNIT_ASSERT_EQ(test, kt_chain_to(&threads, MR_SYSCALL, nid, names), 1);
+	KUNIT_EXPECT_STREQ(test, names[0], "kt-thr");
+	/* "none" for the reason keeps the CPU whatever the node asks. */
+	pol.type = MIGRATE_HINT_NONE;
+	KUNIT_ASSERT_EQ(test, mo_policy_set(MR_SYSCALL, &pol), 0);
+	KUNIT_EXPECT_EQ(test, kt_chain_to(NULL, MR_SYSCALL, nid, names), 0);
+
+	/* Bad input changes nothing. */
+	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(-1, &threads),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nr_node_ids,
+							    &threads), -EINVAL);
+	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nid, &bad), -EINVAL);
+	bad.provider = "dma";
+	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nid, &bad), -EINVAL);
+	mo_node_policy_get(nid, &pol);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DMA);
+
+	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nid, &def), 0);
+	mo_node_policy_get(nid, &pol);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DEFAULT);
+	mo_policy_set(MR_SYSCALL, &saved);
+	kt_unregister(&kt_thr);
+	kt_unregister(&kt_dma_a);
 }
 
 static void register_rejects(struct kunit *test)
@@ -562,6 +619,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(register_rejects),
 	KUNIT_CASE(policy_parse),
 	KUNIT_CASE(chain_by_hint),
+	KUNIT_CASE(node_preference),
 	KUNIT_CASE(thresholds_and_caps),
 	KUNIT_CASE(node_affinity),
 	KUNIT_CASE(per_folio_fallback),
