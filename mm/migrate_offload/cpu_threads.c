@@ -296,7 +296,13 @@ static int __init mo_threads_init(void)
 	struct workqueue_attrs *attrs;
 	int ret;
 
-	mt_wq = alloc_workqueue("migrate_copy", WQ_UNBOUND | WQ_SYSFS, 0);
+	/*
+	 * Demotion copies from kswapd and direct reclaim: the helpers must
+	 * make progress under memory pressure (a rescuer), and a reclaimer
+	 * may only flush work of a WQ_MEM_RECLAIM workqueue.
+	 */
+	mt_wq = alloc_workqueue("migrate_copy",
+				WQ_UNBOUND | WQ_SYSFS | WQ_MEM_RECLAIM, 0);
 	if (!mt_wq)
 		return -ENOMEM;
 	/* One pod per CPU, strict: a helper runs on the CPU it was given. */
