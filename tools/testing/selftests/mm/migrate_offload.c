@@ -9,7 +9,6 @@
  *
  * Needs root, two NUMA nodes and the test_migrate_offload module.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,51 +20,13 @@
 
 #include "hugepage_settings.h"
 #include "kselftest_harness.h"
+#include "mo_knobs.h"
 #include "numa_move.h"
 #include "vm_util.h"
 
-#define MIG		"/sys/kernel/mm/migration/"
-#define PROV(n, f)	MIG "providers/" n "/" f
 #define POLICY		MIG "policy/syscall_or_cpuset"
 #define TEST_PARAM(p)	"/sys/module/test_migrate_offload/parameters/" p
 #define BUF_SIZE	(4UL << 20)
-
-static int sysfs_read(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static unsigned long long sysfs_num(const char *path)
-{
-	char buf[64];
-
-	if (sysfs_read(path, buf, sizeof(buf)))
-		return ~0ULL;
-	return strtoull(buf, NULL, 0);
-}
 
 static bool have_test_provider(void)
 {
@@ -78,10 +39,10 @@ static bool have_test_provider(void)
 /* Enable only the test provider; the policy decides the rest. */
 static void reset_test_provider(void)
 {
-	sysfs_write(TEST_PARAM("fail_every"), "0");
-	sysfs_write(TEST_PARAM("decline_every"), "0");
-	sysfs_write(TEST_PARAM("delay_us"), "0");
-	sysfs_write(PROV("test", "enabled"), "1");
+	knob_write(TEST_PARAM("fail_every"), "0");
+	knob_write(TEST_PARAM("decline_every"), "0");
+	knob_write(TEST_PARAM("delay_us"), "0");
+	knob_write(PROV("test", "enabled"), "1");
 }
 
 TEST(sysfs_layout)
@@ -90,16 +51,16 @@ TEST(sysfs_layout)
 
 	if (access(MIG, F_OK))
 		SKIP(return, "no " MIG);
-	ASSERT_EQ(sysfs_read(MIG "available_providers", buf, sizeof(buf)), 0);
+	ASSERT_EQ(knob_read(MIG "available_providers", buf, sizeof(buf)), 0);
 	ASSERT_NE(strstr(buf, "cpu kind=cpu "), NULL);
-	ASSERT_EQ(sysfs_read(PROV("cpu", "kind"), buf, sizeof(buf)), 0);
+	ASSERT_EQ(knob_read(PROV("cpu", "kind"), buf, sizeof(buf)), 0);
 	ASSERT_STREQ(buf, "cpu\n");
-	ASSERT_EQ(sysfs_num(PROV("cpu", "enabled")), 1);
+	ASSERT_EQ(knob_num(PROV("cpu", "enabled")), 1);
 	ASSERT_EQ(access(PROV("cpu", "stats/folios"), R_OK), 0);
 	ASSERT_EQ(access(PROV("cpu", "caps/nodes"), R_OK), 0);
 	/* The CPU has no thresholds: it takes whatever is left. */
 	ASSERT_NE(access(PROV("cpu", "min_batch_bytes"), F_OK), 0);
-	ASSERT_EQ(sysfs_read(MIG "policy/demotion", buf, sizeof(buf)), 0);
+	ASSERT_EQ(knob_read(MIG "policy/demotion", buf, sizeof(buf)), 0);
 	ASSERT_NE(strchr(buf, '['), NULL);
 }
 
@@ -147,78 +108,16 @@ TEST(sysfs_bad_input)
 	for (i = 0; i < ARRAY_SIZE(bad_writes); i++) {
 		const struct bad_write *w = &bad_writes[i];
 
-		ASSERT_EQ(sysfs_read(w->path, before, sizeof(before)), 0);
-		EXPECT_EQ(sysfs_write(w->path, w->value), -(w->err ? : EINVAL)) {
+		ASSERT_EQ(knob_read(w->path, before, sizeof(before)), 0);
+		EXPECT_EQ(knob_write(w->path, w->value), -(w->err ? : EINVAL)) {
 			TH_LOG("'%s' > %s was accepted", w->value, w->path);
 		}
-		ASSERT_EQ(sysfs_read(w->path, after, sizeof(after)), 0);
+		ASSERT_EQ(knob_read(w->path, after, sizeof(after)), 0);
 		EXPECT_STREQ(before, after);
 	}
 	/* Read-only files stay read-only. */
-	EXPECT_NE(sysfs_write(PROV("test", "stats/folios"), "0"), 0);
-	EXPECT_NE(sysfs_write(PROV("test", "kind"), "cpu"), 0);
-}
-
-#define MAX_REASONS	16
-
-/*
- * Other migrations run in the background (NUMA balancing): while a test
- * counts the provider's folios, every reason but move_pages()' copies on
- * the CPU. The policies are put back afterwards.
- */
-struct policies {
-	char name[MAX_REASONS][64];
-	char value[MAX_REASONS][64];
-	int nr;
-};
-
-/* The bracketed word of a policy file: the current choice. */
-static int policy_current(const char *path, char *out, size_t size)
-{
-	char buf[512], *open, *close;
-
-	if (sysfs_read(path, buf, sizeof(buf)))
-		return -1;
-	open = strchr(buf, '[');
-	close = open ? strchr(open, ']') : NULL;
-	if (!close || (size_t)(close - open) > size)
-		return -1;
-	*close = '\0';
-	snprintf(out, size, "%s", open + 1);
-	return 0;
-}
-
-static void policies_isolate(struct policies *p)
-{
-	char path[512];
-	struct dirent *d;
-	DIR *dir;
-
-	p->nr = 0;
-	dir = opendir(MIG "policy");
-	while (dir && (d = readdir(dir)) && p->nr < MAX_REASONS) {
-		if (d->d_name[0] == '.' || !strcmp(d->d_name, "syscall_or_cpuset"))
-			continue;
-		snprintf(path, sizeof(path), MIG "policy/%s", d->d_name);
-		if (policy_current(path, p->value[p->nr], sizeof(p->value[0])))
-			continue;
-		snprintf(p->name[p->nr], sizeof(p->name[0]), "%.63s", d->d_name);
-		sysfs_write(path, "none");
-		p->nr++;
-	}
-	if (dir)
-		closedir(dir);
-}
-
-static void policies_restore(struct policies *p)
-{
-	char path[512];
-	int i;
-
-	for (i = 0; i < p->nr; i++) {
-		snprintf(path, sizeof(path), MIG "policy/%s", p->name[i]);
-		sysfs_write(path, p->value[i]);
-	}
+	EXPECT_NE(knob_write(PROV("test", "stats/folios"), "0"), 0);
+	EXPECT_NE(knob_write(PROV("test", "kind"), "cpu"), 0);
 }
 
 FIXTURE(offload)
@@ -226,8 +125,7 @@ FIXTURE(offload)
 	struct nm_buf buf;
 	int nodes[NM_MAX_NODES];
 	int nr_nodes;
-	char policy[64];
-	struct policies others;
+	struct knobs others;
 };
 
 FIXTURE_VARIANT(offload)
@@ -303,9 +201,8 @@ FIXTURE_SETUP(offload)
 	if (nm_use_folio_order(variant->order))
 		SKIP(return, "folio order %u not supported", variant->order);
 	reset_test_provider();
-	ASSERT_EQ(policy_current(POLICY, self->policy, sizeof(self->policy)), 0);
-	ASSERT_EQ(sysfs_write(POLICY, variant->policy), 0);
-	policies_isolate(&self->others);
+	ASSERT_EQ(knobs_set(&self->others, POLICY, variant->policy), 0);
+	policies_isolate(&self->others, "syscall_or_cpuset");
 	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
 }
 
@@ -313,9 +210,7 @@ FIXTURE_TEARDOWN(offload)
 {
 	nm_free(&self->buf);
 	nm_restore_folio_order();
-	if (self->policy[0])
-		sysfs_write(POLICY, self->policy);
-	policies_restore(&self->others);
+	knobs_restore(&self->others);
 }
 
 /* Move through every node pair; check every byte and where it went. */
@@ -347,11 +242,11 @@ static void move_all_pairs(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(offload, all_pairs, 600)
 {
-	unsigned long long before = sysfs_num(PROV("test", "stats/folios"));
+	unsigned long long before = knob_num(PROV("test", "stats/folios"));
 	unsigned long long after;
 
 	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
-	after = sysfs_num(PROV("test", "stats/folios"));
+	after = knob_num(PROV("test", "stats/folios"));
 	/* The provider copied folios exactly when the policy routes to it. */
 	EXPECT_GE(after, before);
 	EXPECT_EQ(after > before, variant->via_test);
@@ -364,15 +259,15 @@ TEST_F_TIMEOUT(offload, failing_provider, 600)
 
 	if (!variant->via_test)
 		SKIP(return, "policy does not route to the test provider");
-	ASSERT_EQ(sysfs_write(TEST_PARAM("fail_every"), "3"), 0);
-	failed = sysfs_num(PROV("test", "stats/failed"));
-	recopied = sysfs_num(PROV("cpu", "stats/recopied"));
+	ASSERT_EQ(knob_write(TEST_PARAM("fail_every"), "3"), 0);
+	failed = knob_num(PROV("test", "stats/failed"));
+	recopied = knob_num(PROV("cpu", "stats/recopied"));
 
 	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
 
-	failed = sysfs_num(PROV("test", "stats/failed")) - failed;
-	recopied = sysfs_num(PROV("cpu", "stats/recopied")) - recopied;
-	sysfs_write(TEST_PARAM("fail_every"), "0");
+	failed = knob_num(PROV("test", "stats/failed")) - failed;
+	recopied = knob_num(PROV("cpu", "stats/recopied")) - recopied;
+	knob_write(TEST_PARAM("fail_every"), "0");
 	EXPECT_GT(failed, 0);
 	EXPECT_EQ(failed, recopied);
 	TH_LOG("test provider failed %llu folios, cpu re-copied %llu",
@@ -385,11 +280,11 @@ TEST_F_TIMEOUT(offload, declining_provider, 600)
 
 	if (!variant->via_test)
 		SKIP(return, "policy does not route to the test provider");
-	ASSERT_EQ(sysfs_write(TEST_PARAM("decline_every"), "2"), 0);
-	declined = sysfs_num(PROV("test", "stats/declined"));
+	ASSERT_EQ(knob_write(TEST_PARAM("decline_every"), "2"), 0);
+	declined = knob_num(PROV("test", "stats/declined"));
 	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
-	sysfs_write(TEST_PARAM("decline_every"), "0");
-	EXPECT_GT(sysfs_num(PROV("test", "stats/declined")), declined);
+	knob_write(TEST_PARAM("decline_every"), "0");
+	EXPECT_GT(knob_num(PROV("test", "stats/declined")), declined);
 }
 
 /* Writers in a loop on one knob each, until the parent kills them. */
@@ -401,7 +296,7 @@ static pid_t hammer(const char *path, const char * const *values, int nr)
 	if (pid)
 		return pid;
 	for (;;)
-		sysfs_write(path, values[i++ % nr]);
+		knob_write(path, values[i++ % nr]);
 }
 
 /*
@@ -429,12 +324,12 @@ TEST_F_TIMEOUT(offload, concurrent_writers, 600)
 		waitpid(pids[i], NULL, 0);
 	}
 
-	ASSERT_EQ(sysfs_read(POLICY, buf, sizeof(buf)), 0);
+	ASSERT_EQ(knob_read(POLICY, buf, sizeof(buf)), 0);
 	line = strchr(buf, '[');
 	ASSERT_NE(line, NULL);
 	EXPECT_EQ(strchr(line + 1, '['), NULL);
-	enabled = sysfs_num(PROV("test", "enabled"));
-	ASSERT_EQ(sysfs_read(MIG "available_providers", buf, sizeof(buf)), 0);
+	enabled = knob_num(PROV("test", "enabled"));
+	ASSERT_EQ(knob_read(MIG "available_providers", buf, sizeof(buf)), 0);
 	line = strstr(buf, "test kind=dma");
 	ASSERT_NE(line, NULL);
 	*strchrnul(line, '\n') = '\0';
@@ -453,7 +348,7 @@ TEST_F_TIMEOUT(offload, unload_while_migrating, 600)
 
 	if (!variant->via_test || variant->order)
 		SKIP(return, "run once, on base pages via the provider");
-	ASSERT_EQ(sysfs_write(TEST_PARAM("delay_us"), "2000"), 0);
+	ASSERT_EQ(knob_write(TEST_PARAM("delay_us"), "2000"), 0);
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -476,7 +371,7 @@ TEST_F_TIMEOUT(offload, unload_while_migrating, 600)
 	}
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	sysfs_write(TEST_PARAM("delay_us"), "0");
+	knob_write(TEST_PARAM("delay_us"), "0");
 }
 
 /*
@@ -491,9 +386,7 @@ FIXTURE(threads)
 	struct nm_buf buf;
 	int nodes[NM_MAX_NODES];
 	int nr_nodes;
-	char policy[64];
-	char threads[32], min_folio[32], min_batch[32], enabled[8];
-	struct policies others;
+	struct knobs others;
 };
 
 FIXTURE_VARIANT(threads)
@@ -525,17 +418,13 @@ FIXTURE_SETUP(threads)
 		SKIP(return, "no threads provider");
 	if (nm_use_folio_order(variant->order))
 		SKIP(return, "folio order %u not supported", variant->order);
-	ASSERT_EQ(sysfs_read(THR("threads"), self->threads, 32), 0);
-	ASSERT_EQ(sysfs_read(THR("min_folio_size"), self->min_folio, 32), 0);
-	ASSERT_EQ(sysfs_read(THR("min_batch_bytes"), self->min_batch, 32), 0);
-	ASSERT_EQ(sysfs_read(THR("enabled"), self->enabled, 8), 0);
-	ASSERT_EQ(policy_current(POLICY, self->policy, sizeof(self->policy)), 0);
+	ASSERT_EQ(knobs_save(&self->others, THR("threads")), 0);
 	/* Below its default thresholds too: every size goes to it here. */
-	ASSERT_EQ(sysfs_write(THR("min_folio_size"), "4096"), 0);
-	ASSERT_EQ(sysfs_write(THR("min_batch_bytes"), "0"), 0);
-	ASSERT_EQ(sysfs_write(THR("enabled"), "1"), 0);
-	ASSERT_EQ(sysfs_write(POLICY, "threads"), 0);
-	policies_isolate(&self->others);
+	ASSERT_EQ(knobs_set(&self->others, THR("min_folio_size"), "4096"), 0);
+	ASSERT_EQ(knobs_set(&self->others, THR("min_batch_bytes"), "0"), 0);
+	ASSERT_EQ(knobs_set(&self->others, THR("enabled"), "1"), 0);
+	ASSERT_EQ(knobs_set(&self->others, POLICY, "threads"), 0);
+	policies_isolate(&self->others, "syscall_or_cpuset");
 	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
 }
 
@@ -543,15 +432,7 @@ FIXTURE_TEARDOWN(threads)
 {
 	nm_free(&self->buf);
 	nm_restore_folio_order();
-	if (self->policy[0])
-		sysfs_write(POLICY, self->policy);
-	policies_restore(&self->others);
-	if (self->threads[0]) {
-		sysfs_write(THR("threads"), self->threads);
-		sysfs_write(THR("min_folio_size"), self->min_folio);
-		sysfs_write(THR("min_batch_bytes"), self->min_batch);
-		sysfs_write(THR("enabled"), self->enabled);
-	}
+	knobs_restore(&self->others);
 }
 
 TEST_F_TIMEOUT(threads, one_to_four, 900)
@@ -562,15 +443,15 @@ TEST_F_TIMEOUT(threads, one_to_four, 900)
 
 	for (t = 1; t <= 4; t++) {
 		snprintf(n, sizeof(n), "%d", t);
-		ASSERT_EQ(sysfs_write(THR("threads"), n), 0);
-		folios = sysfs_num(THR("stats/folios"));
-		helpers = sysfs_num(THR("helpers"));
+		ASSERT_EQ(knob_write(THR("threads"), n), 0);
+		folios = knob_num(THR("stats/folios"));
+		helpers = knob_num(THR("helpers"));
 		move_all_pairs(_metadata, &self->buf, self->nodes,
 			       self->nr_nodes);
-		EXPECT_GT(sysfs_num(THR("stats/folios")), folios);
-		EXPECT_EQ(sysfs_num(THR("helpers")) > helpers, t > 1) {
+		EXPECT_GT(knob_num(THR("stats/folios")), folios);
+		EXPECT_EQ(knob_num(THR("helpers")) > helpers, t > 1) {
 			TH_LOG("%d threads: helpers %llu -> %llu", t, helpers,
-			       sysfs_num(THR("helpers")));
+			       knob_num(THR("helpers")));
 		}
 	}
 }
@@ -586,7 +467,7 @@ TEST_F_TIMEOUT(threads, cpu_hotplug, 900)
 		SKIP(return, "run once, on 2 MiB folios");
 	if (access(cpu, W_OK))
 		SKIP(return, "cpu3 cannot go offline");
-	ASSERT_EQ(sysfs_write(THR("threads"), "4"), 0);
+	ASSERT_EQ(knob_write(THR("threads"), "4"), 0);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
@@ -603,9 +484,9 @@ TEST_F_TIMEOUT(threads, cpu_hotplug, 900)
 	}
 	for (round = 0; round < 4; round++) {
 		usleep(100000);
-		EXPECT_EQ(sysfs_write(cpu, "0"), 0);
+		EXPECT_EQ(knob_write(cpu, "0"), 0);
 		usleep(100000);
-		EXPECT_EQ(sysfs_write(cpu, "1"), 0);
+		EXPECT_EQ(knob_write(cpu, "1"), 0);
 	}
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -633,11 +514,11 @@ TEST(threads_bad_input)
 	for (i = 0; i < ARRAY_SIZE(bad_thread_writes); i++) {
 		const struct bad_write *w = &bad_thread_writes[i];
 
-		ASSERT_EQ(sysfs_read(w->path, before, sizeof(before)), 0);
-		EXPECT_NE(sysfs_write(w->path, w->value), 0) {
+		ASSERT_EQ(knob_read(w->path, before, sizeof(before)), 0);
+		EXPECT_NE(knob_write(w->path, w->value), 0) {
 			TH_LOG("'%s' > %s was accepted", w->value, w->path);
 		}
-		ASSERT_EQ(sysfs_read(w->path, after, sizeof(after)), 0);
+		ASSERT_EQ(knob_read(w->path, after, sizeof(after)), 0);
 		EXPECT_STREQ(before, after);
 	}
 }
@@ -658,9 +539,7 @@ FIXTURE(dmaengine)
 	int nodes[NM_MAX_NODES];
 	int nr_nodes;
 	bool loaded;
-	char policy[64];
-	char min_folio[32], min_batch[32], channels[32];
-	struct policies others;
+	struct knobs others;
 };
 
 FIXTURE_VARIANT(dmaengine)
@@ -695,20 +574,17 @@ FIXTURE_SETUP(dmaengine)
 			SKIP(return, "no migrate_dma module");
 		self->loaded = true;
 	}
-	sysfs_read(DMAE("in_use"), in_use, sizeof(in_use));
+	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
 	if (!in_use[0])
 		SKIP(return, "no DMA_MEMCPY channel");
 	if (nm_use_folio_order(variant->order))
 		SKIP(return, "folio order %u not supported", variant->order);
-	ASSERT_EQ(sysfs_read(DMAE("min_folio_size"), self->min_folio, 32), 0);
-	ASSERT_EQ(sysfs_read(DMAE("min_batch_bytes"), self->min_batch, 32), 0);
-	ASSERT_EQ(sysfs_read(DMAE("channels"), self->channels, 32), 0);
-	ASSERT_EQ(policy_current(POLICY, self->policy, sizeof(self->policy)), 0);
-	ASSERT_EQ(sysfs_write(DMAE("min_folio_size"), "4096"), 0);
-	ASSERT_EQ(sysfs_write(DMAE("min_batch_bytes"), "0"), 0);
-	ASSERT_EQ(sysfs_write(DMAE("enabled"), "1"), 0);
-	ASSERT_EQ(sysfs_write(POLICY, "dmaengine"), 0);
-	policies_isolate(&self->others);
+	ASSERT_EQ(knobs_save(&self->others, DMAE("channels")), 0);
+	ASSERT_EQ(knobs_set(&self->others, DMAE("min_folio_size"), "4096"), 0);
+	ASSERT_EQ(knobs_set(&self->others, DMAE("min_batch_bytes"), "0"), 0);
+	ASSERT_EQ(knobs_set(&self->others, DMAE("enabled"), "1"), 0);
+	ASSERT_EQ(knobs_set(&self->others, POLICY, "dmaengine"), 0);
+	policies_isolate(&self->others, "syscall_or_cpuset");
 	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
 }
 
@@ -716,15 +592,7 @@ FIXTURE_TEARDOWN(dmaengine)
 {
 	nm_free(&self->buf);
 	nm_restore_folio_order();
-	if (self->policy[0])
-		sysfs_write(POLICY, self->policy);
-	policies_restore(&self->others);
-	if (self->min_folio[0]) {
-		sysfs_write(DMAE("min_folio_size"), self->min_folio);
-		sysfs_write(DMAE("min_batch_bytes"), self->min_batch);
-		sysfs_write(DMAE("channels"), self->channels);
-		sysfs_write(DMAE("enabled"), "0");
-	}
+	knobs_restore(&self->others);
 	/* Give the channels back to whoever used them before us. */
 	if (self->loaded && system("rmmod migrate_dma"))
 		TH_LOG("rmmod migrate_dma failed");
@@ -737,15 +605,15 @@ TEST_F_TIMEOUT(dmaengine, one_and_four_channels, 900)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		ASSERT_EQ(sysfs_write(DMAE("channels"), c[i]), 0);
-		folios = sysfs_num(DMAE("stats/folios"));
-		done = sysfs_num(DMAE("dma_stats/completed"));
-		failed = sysfs_num(DMAE("dma_stats/failed"));
+		ASSERT_EQ(knob_write(DMAE("channels"), c[i]), 0);
+		folios = knob_num(DMAE("stats/folios"));
+		done = knob_num(DMAE("dma_stats/completed"));
+		failed = knob_num(DMAE("dma_stats/failed"));
 		move_all_pairs(_metadata, &self->buf, self->nodes,
 			       self->nr_nodes);
-		EXPECT_GT(sysfs_num(DMAE("stats/folios")), folios);
-		EXPECT_GT(sysfs_num(DMAE("dma_stats/completed")), done);
-		EXPECT_EQ(sysfs_num(DMAE("dma_stats/failed")), failed);
+		EXPECT_GT(knob_num(DMAE("stats/folios")), folios);
+		EXPECT_GT(knob_num(DMAE("dma_stats/completed")), done);
+		EXPECT_EQ(knob_num(DMAE("dma_stats/failed")), failed);
 	}
 }
 
@@ -755,18 +623,18 @@ TEST_F_TIMEOUT(dmaengine, failing_transfers, 900)
 
 	if (access(DMA_FI("probability"), W_OK))
 		SKIP(return, "no fault injection for migrate_dma");
-	failed = sysfs_num(DMAE("stats/failed"));
-	cpu = sysfs_num(PROV("cpu", "stats/folios"));
-	ASSERT_EQ(sysfs_write(DMA_FI("interval"), "1"), 0);
-	ASSERT_EQ(sysfs_write(DMA_FI("times"), "-1"), 0);
-	ASSERT_EQ(sysfs_write(DMA_FI("verbose"), "0"), 0);
-	ASSERT_EQ(sysfs_write(DMA_FI("probability"), "25"), 0);
+	failed = knob_num(DMAE("stats/failed"));
+	cpu = knob_num(PROV("cpu", "stats/folios"));
+	ASSERT_EQ(knob_write(DMA_FI("interval"), "1"), 0);
+	ASSERT_EQ(knob_write(DMA_FI("times"), "-1"), 0);
+	ASSERT_EQ(knob_write(DMA_FI("verbose"), "0"), 0);
+	ASSERT_EQ(knob_write(DMA_FI("probability"), "25"), 0);
 	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
-	sysfs_write(DMA_FI("probability"), "0");
+	knob_write(DMA_FI("probability"), "0");
 	/* Every folio a transfer failed for was copied by the CPU. */
-	EXPECT_GT(sysfs_num(DMAE("stats/failed")), failed);
-	EXPECT_GE(sysfs_num(PROV("cpu", "stats/folios")) - cpu,
-		  sysfs_num(DMAE("stats/failed")) - failed);
+	EXPECT_GT(knob_num(DMAE("stats/failed")), failed);
+	EXPECT_GE(knob_num(PROV("cpu", "stats/folios")) - cpu,
+		  knob_num(DMAE("stats/failed")) - failed);
 }
 
 static const struct bad_write bad_dma_writes[] = {
@@ -793,11 +661,11 @@ TEST(dmaengine_bad_input)
 	for (i = 0; i < ARRAY_SIZE(bad_dma_writes); i++) {
 		const struct bad_write *w = &bad_dma_writes[i];
 
-		ASSERT_EQ(sysfs_read(w->path, before, sizeof(before)), 0);
-		EXPECT_NE(sysfs_write(w->path, w->value), 0) {
+		ASSERT_EQ(knob_read(w->path, before, sizeof(before)), 0);
+		EXPECT_NE(knob_write(w->path, w->value), 0) {
 			TH_LOG("'%s' > %s was accepted", w->value, w->path);
 		}
-		ASSERT_EQ(sysfs_read(w->path, after, sizeof(after)), 0);
+		ASSERT_EQ(knob_read(w->path, after, sizeof(after)), 0);
 		EXPECT_STREQ(before, after);
 	}
 	if (loaded && system("rmmod migrate_dma"))

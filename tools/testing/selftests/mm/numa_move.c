@@ -99,6 +99,9 @@ int nm_alloc(struct nm_buf *b, size_t len, unsigned int order)
 		nm_free(b);
 		return -ENOMEM;
 	}
+	/* nm_misplaced() may ask where the pages are before any move. */
+	for (unsigned long i = 0; i < b->nr_pages; i++)
+		b->pages[i] = b->addr + i * psize();
 	return 0;
 }
 
