@@ -7,7 +7,7 @@
 #             and no device-model test
 . "$(dirname "$0")/lib.sh"
 
-PLAN=${MO_PLAN:-smoke,offload,migration,rmap,sdxi,sdxi_migrate}
+PLAN=${MO_PLAN:-smoke,offload,callers,migration,rmap,sdxi,sdxi_migrate}
 res=$MO_LOGS/check-results.txt
 mkdir -p "$MO_LOGS"
 : > "$res"
@@ -50,15 +50,17 @@ grep '^\[' "$MO_LOGS/step-build-qemu.log" >&2 || true
 if [ -z "${MO_ONLY:-}" ]; then
 	step "check: static checks"
 	"$MO_HARNESS/static-checks.sh" | record || true
-	# The device model on its own, driven through qtest (seconds).
-	step "check: SDXi device model"
-	model_log=$MO_LOGS/sdxi-model.log
-	: > "$model_log"
-	model_out=$(timeout 600 python3 "$MO_HARNESS/qemu/sdxi-test.py" "$MO_QEMU_BIN" \
-		"$model_log" 2>> "$model_log") || true
-	grep -E '^(PASS|FAIL)' <<< "$model_out" | record || true
-	grep -qE '^[0-9]+ passed' <<< "$model_out" ||
-		echo "FAIL sdxi-model: the test did not finish (see $model_log)" | record
+	# The device models on their own, driven through qtest (seconds).
+	for model in sdxi ptdma; do
+		step "check: $model device model"
+		model_log=$MO_LOGS/$model-model.log
+		: > "$model_log"
+		model_out=$(timeout 600 python3 "$MO_HARNESS/qemu/$model-test.py" \
+			"$MO_QEMU_BIN" "$model_log" 2>> "$model_log") || true
+		grep -E '^(PASS|FAIL)' <<< "$model_out" | record || true
+		grep -qE '^[0-9]+ passed' <<< "$model_out" ||
+			echo "FAIL $model-model: the test did not finish (see $model_log)" | record
+	done
 fi
 
 gate build-guest "$MO_HARNESS/build-guest.sh" test

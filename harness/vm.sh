@@ -72,7 +72,9 @@ done
 # INTx nobody uses costs ~16 s per SDXi function under KASAN and TCG: with
 # it, one boot in seven hit a KASAN report in handle_edge_irq() during
 # early boot.
-append="console=ttyS0 mo.plan=$plan panic=-1 loglevel=7 ${MO_APPEND:-}"
+# movablecore: every node keeps some ZONE_MOVABLE memory, which can always
+# be offlined (the memory hotplug caller test needs such blocks).
+append="console=ttyS0 mo.plan=$plan panic=-1 loglevel=7 movablecore=768M ${MO_APPEND:-}"
 cmd=("$qemu" -M q35,hmat=on -accel tcg,thread=multi -cpu max
      -smp 4,sockets=2,cores=2,threads=1 -m 6G "${numa[@]}" -kernel "$kernel" -initrd "$initrd"
      -append "$append" -no-reboot "${sdxi[@]}" ${MO_QEMU_ARGS:-})

@@ -156,6 +156,15 @@ if [ -n "$p3" ]; then
 	check "stress-ng --numa alongside" $r3 "$(grep -m1 ' numa ' /tmp/sng.log | tr -s ' ')"
 fi
 
+# The tiering callers through DMA: demotion under memory pressure to the
+# CPU-less node, a node preference, a driver's "dma" hint.
+MO_PROVIDER=dmaengine migrate_callers -t demotion -t node_preference \
+	-t driver_hint > /tmp/callers.log 2>&1
+r=$?
+[ $r = 0 ] || tail -n 30 /tmp/callers.log | sed 's/^/# /'
+check "callers through dmaengine: demotion, node preference, driver hint" $r \
+	"$(grep -m1 'demoted' /tmp/callers.log | sed 's/^# *//')"
+
 echo 0 > "$dma/enabled"
 rmmod migrate_dma
 check "unload migrate_dma" $?
