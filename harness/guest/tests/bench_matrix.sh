@@ -81,14 +81,21 @@ setup() {
 	esac
 }
 
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+
 measure() { # measure SIZE_KB MIB KIND
+	# Start from compacted memory: whether node 1 still has free 2 MiB
+	# blocks (or the THPs must be split and moved page by page) would
+	# otherwise depend on what the setups before left behind.
+	echo 1 > /proc/sys/vm/compact_memory
+	s0=$(vmstat thp_migration_split)
 	c0=$(copy_us)
 	# On node 0's CPUs, as the buffer: only the timed move copies, and
 	# helper threads placed on the destination node get its CPUs.
 	ns=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" |
 		sed -n 's/^raw:.* ns=//p')
 	[ -n "$ns" ] || { echo "# migrate_bench failed: $s $1 KiB x $2 MiB"; return 1; }
-	echo "row kind=$3 kernel=$kernel setup=$s size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 ))"
+	echo "row kind=$3 kernel=$kernel setup=$s size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 ))"
 }
 
 fails=0
