@@ -35,7 +35,7 @@ mkdir -p "$out"
 for k in vanilla bench; do
 	# The unpatched kernel boots the same initramfs: its programs are
 	# static and need nothing but move_pages(); our modules stay unused.
-	MO_INITRD=$initrd MO_APPEND="$args" MO_PREALLOC=1 \
+	MO_INITRD=$initrd MO_APPEND="$args" MO_PREALLOC=1 MO_PTDMA_NODES= \
 		"$MO_HARNESS/vm.sh" "$k" bench_matrix "bench-$k" 3600 || true
 	python3 "$MO_HARNESS/results.py" "$MO_LOGS/bench-$k.log" "bench-$k" \
 		> "$MO_LOGS/bench-$k.results" ||

@@ -7,7 +7,7 @@
 #             and no device-model test
 . "$(dirname "$0")/lib.sh"
 
-PLAN=${MO_PLAN:-smoke,offload,callers,migration,rmap,sdxi,sdxi_migrate}
+PLAN=${MO_PLAN:-smoke,offload,callers,migration,rmap,sdxi,sdxi_migrate,ptdma}
 res=$MO_LOGS/check-results.txt
 mkdir -p "$MO_LOGS"
 : > "$res"

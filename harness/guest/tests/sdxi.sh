@@ -9,35 +9,8 @@ check() { # check NAME COND-EXIT-STATUS [note]
 	if [ "$2" = 0 ]; then ok "$1" "$3"; else nok "$1" "$3"; fi
 }
 
-DT=/sys/module/dmatest/parameters
-
+. /tests/dmatest_lib.sh
 . /tests/sdxi_lib.sh
-
-chans_of() { ls "/sys/bus/pci/devices/$1/dma" 2>/dev/null; }
-
-# dmatest CHANNEL|"" ITERATIONS THREADS [param=value ...]: run and wait,
-# leaving the summary lines in /tmp/dt.
-dmatest() {
-	chan=$1 iters=$2 threads=$3
-	shift 3
-	echo 0 > $DT/run
-	echo "$iters" > $DT/iterations
-	echo "$threads" > $DT/threads_per_chan
-	echo 0 > $DT/noverify
-	echo 4096 > $DT/test_buf_size
-	echo 3000 > $DT/timeout
-	for kv in "$@"; do echo "${kv#*=}" > "$DT/${kv%%=*}"; done
-	# Parameters are taken when a channel is added: set them first.
-	echo 0 > $DT/max_channels
-	echo "$chan" > $DT/channel
-	mark=$(dmesg | wc -l)
-	echo 1 > $DT/run
-	cat $DT/wait > /dev/null
-	dmesg | tail -n +$((mark + 1)) | grep 'dmatest: .*summary' > /tmp/dt
-}
-tests_sum() { sed -n 's/.*summary \([0-9]*\) tests.*/\1/p' /tmp/dt | awk '{s += $1} END {print s + 0}'; }
-fails_sum() { sed -n 's/.*tests, \([0-9]*\) failures.*/\1/p' /tmp/dt | awk '{s += $1} END {print s + 0}'; }
-kbs_sum() { sed -n 's/.* iops \([0-9]*\) KB\/s.*/\1/p' /tmp/dt | awk '{s += $1} END {print s + 0}'; }
 
 fns=$(sdxi_fns)
 nfns=$(echo $fns | wc -w)

@@ -1,0 +1,92 @@
+#!/bin/sh
+# The AMD PTDMA driver on the emulated function (harness/qemu/ptdma-
+# model.md): dmatest over its channel, an injected command error that
+# must reach the client, then migration through the dmaengine provider
+# on the PTDMA channel alone, every byte compared. TAP on stdout.
+n=0
+check() { # check NAME STATUS [note]
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok $n $1${3:+ # $3}"; else echo "not ok $n $1${3:+ # $3}"; fi
+}
+
+. /tests/dmatest_lib.sh
+
+# Vendor debug registers of the model, 32-bit, at BAR2 + 0xf0000.
+PT_DBG=0xf0000 PT_FAIL_NTH=0x00 PT_ERRORS=0x14
+pt_dbg() { # pt_dbg BDF REG [VALUE]
+	bar2=$(sed -n 3p "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
+	devmem $((bar2 + PT_DBG + $2)) 32 $3
+}
+
+fn=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1022:0x1498 ] && fn=${d##*/}
+done
+check "ptdma function present" $([ -n "$fn" ]; echo $?) \
+	"$fn on node $(cat /sys/bus/pci/devices/$fn/numa_node 2>/dev/null)"
+[ -n "$fn" ] || { echo "1..$n"; exit 1; }
+modprobe ptdma
+check "modprobe ptdma" $?
+chan=$(chans_of "$fn" | head -n1)
+check "channel registered" $([ -n "$chan" ]; echo $?) "$chan"
+
+modprobe dmatest
+dmatest "$chan" 500 1
+check "dmatest 500 x 4 KiB, verified" \
+	$([ "$(tests_sum)" = 500 ] && [ "$(fails_sum)" = 0 ]; echo $?) \
+	"$(kbs_sum) KB/s (emulated)"
+dmatest "$chan" 20 1 noverify=1 test_buf_size=1048576
+check "dmatest 20 x 1 MiB" $([ "$(fails_sum)" = 0 ]; echo $?) \
+	"$(kbs_sum) KB/s (emulated)"
+
+# The 3rd command from now fails in the engine: exactly one of dmatest's
+# transfers fails (dmatest reads the status, or finds the data wrong),
+# and the driver logs the engine's error.
+e0=$(pt_dbg "$fn" $PT_ERRORS)
+pt_dbg "$fn" $PT_FAIL_NTH 3
+mark=$(dmesg | wc -l)
+dmatest "$chan" 10 1
+logged=$(dmesg | tail -n +$((mark + 1)) | grep -c 'PTDMA error')
+check "injected command error: one transfer fails, the driver logs it" \
+	$([ "$(fails_sum)" = 1 ] && [ "$logged" -ge 1 ] &&
+	  [ $(($(pt_dbg "$fn" $PT_ERRORS) - e0)) = 1 ]; echo $?) \
+	"$(fails_sum) of $(tests_sum) failed, $logged logged"
+dmatest "$chan" 20 1
+check "the queue runs again after the error" $([ "$(fails_sum)" = 0 ]; echo $?)
+rmmod dmatest
+
+# Migration through the dmaengine provider on the PTDMA channel alone.
+mig=/sys/kernel/mm/migration dma=$mig/providers/dmaengine
+modprobe migrate_dma
+echo "$fn" > $dma/devices
+held=$(grep -c "$fn" $dma/in_use)
+check "dmaengine provider takes the PTDMA channel" \
+	$([ "$held" -ge 1 ] && [ "$(wc -l < $dma/in_use)" = "$held" ]; echo $?) \
+	"$(head -n1 $dma/in_use)"
+for p in "$mig"/policy/*; do echo none > "$p"; done
+echo dmaengine > $mig/policy/syscall_or_cpuset
+echo 4096 > $dma/min_folio_size
+echo 0 > $dma/min_batch_bytes
+echo 1 > $dma/enabled
+f0=$(cat $dma/stats/folios) x0=$(cat $dma/stats/failed)
+migrate_nodes > /tmp/ptm.log 2>&1
+rc=$?
+[ $rc = 0 ] || tail -n 20 /tmp/ptm.log | sed 's/^/# /'
+df=$(( $(cat $dma/stats/folios) - f0 )) dx=$(( $(cat $dma/stats/failed) - x0 ))
+check "migrate_nodes through PTDMA, every byte compared" \
+	$([ $rc = 0 ] && [ $df -gt 0 ] && [ $dx = 0 ]; echo $?) \
+	"$df folios by DMA, $dx failed, $(cat $dma/dma_stats/timeouts) timeouts"
+
+# An engine error during migration: the folio is copied again by the CPU.
+c0=$(cat $mig/providers/cpu/stats/recopied)
+pt_dbg "$fn" $PT_FAIL_NTH 5
+migrate_nodes > /tmp/ptm.log 2>&1
+rc=$?
+dr=$(( $(cat $mig/providers/cpu/stats/recopied) - c0 ))
+check "a failed PTDMA command costs a CPU copy, not data" \
+	$([ $rc = 0 ] && [ $dr -ge 1 ]; echo $?) "$dr folios re-copied"
+echo 0 > $dma/enabled
+echo > $dma/devices
+rmmod migrate_dma
+check "unload migrate_dma" $?
+echo "1..$n"
