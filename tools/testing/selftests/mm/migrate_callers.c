@@ -404,7 +404,7 @@ static int buffer_blocks(struct nm_buf *b, unsigned long *blocks, int max)
 	int fd, n = 0, j;
 
 	if (knob_read("/sys/devices/system/memory/block_size_bytes", buf,
-		       sizeof(buf)))
+		      sizeof(buf)))
 		return 0;
 	block_size = strtoul(buf, NULL, 16);
 	fd = open("/proc/self/pagemap", O_RDONLY);
