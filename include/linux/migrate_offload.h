@@ -38,7 +38,9 @@ enum migrate_copy_kind {
 
 /**
  * enum migrate_hint_type - what a caller asks of the copy of its folios
- * @MIGRATE_HINT_DEFAULT: the administrator's policy for the migrate reason
+ * @MIGRATE_HINT_DEFAULT: the administrator's policy for the migrate
+ *	reason, or the destination node's preference when one is set and
+ *	that policy is not "none"
  * @MIGRATE_HINT_NONE: the plain CPU copy only, for latency-bound callers
  * @MIGRATE_HINT_ANY: every enabled provider, best rated first
  * @MIGRATE_HINT_CPU_THREADS: enabled providers of kind cpu-threads
