@@ -15,11 +15,11 @@ writes tail and control, and polls. Prints one line per case and
 receives the model's LOG_GUEST_ERROR lines (many are expected: the test
 makes mistakes on purpose).
 """
-import atexit
 import struct
-import subprocess
 import sys
 import time
+
+from qtest import QTest, QTestError
 
 # Guest physical layout of the test's structures (RAM starts at 0).
 RING = 0x100000         # 32 descriptors of 32 bytes, page aligned
@@ -31,7 +31,6 @@ QSIZE_VAL = 4           # ffs(32) - 2: 2 << 4 = 32 entries
 
 BAR2 = 0xe0000000
 BAR5 = 0xe0100000
-DEV = 4                 # 00:04.0
 Q = BAR2 + 0x1000       # queue 0 registers
 CONTROL, TAIL, HEAD, INT_EN, INT_STS = (Q + o for o in (0, 4, 8, 0xc, 0x10))
 Q_STATUS, Q_INT_STATUS = Q + 0x100, Q + 0x104
@@ -43,89 +42,6 @@ RUN, HALT = 1, 2
 COMPLETION, ERROR = 1, 2
 DW0 = 0x500012          # CMD_DESC_DW0_VAL: engine 5, eom, ioc
 IOC, SOC = 2, 1
-
-
-class QTestError(Exception):
-    pass
-
-
-class QTest:
-    def __init__(self, qemu, extra, log):
-        # The model's complaints about what the "driver" did go to log.
-        args = [qemu, '-machine', 'q35', '-accel', 'qtest', '-qtest', 'stdio',
-                '-qtest-log', '/dev/null', '-display', 'none', '-nodefaults',
-                '-m', '256M', '-serial', 'none', '-monitor', 'none',
-                '-d', 'guest_errors', '-D', log,
-                '-device', 'amd-ptdma,addr=%02x.0%s' % (DEV, extra)]
-        self.err = open(log, 'a')
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=self.err,
-                                  text=True)
-        # QEMU does not exit when the qtest stream closes: never leave it.
-        atexit.register(self.p.kill)
-
-    def cmd(self, line):
-        self.p.stdin.write(line + '\n')
-        self.p.stdin.flush()
-        while True:
-            r = self.p.stdout.readline()
-            if not r:
-                raise QTestError('qemu exited during: ' + line)
-            w = r.split()
-            if w and w[0] == 'IRQ':
-                continue
-            if not w or w[0] != 'OK':
-                raise QTestError('%s -> %s' % (line, r.strip()))
-            return w[1:]
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.terminate()
-        self.p.wait(timeout=10)
-        self.err.close()
-
-    def rq(self, a):
-        return int(self.cmd('readq 0x%x' % a)[0], 16)
-
-    def rl(self, a):
-        return int(self.cmd('readl 0x%x' % a)[0], 16)
-
-    def wq(self, a, v):
-        self.cmd('writeq 0x%x 0x%x' % (a, v & (2**64 - 1)))
-
-    def wl(self, a, v):
-        self.cmd('writel 0x%x 0x%x' % (a, v & 0xffffffff))
-
-    def read(self, a, n):
-        return bytes.fromhex(self.cmd('read 0x%x 0x%x' % (a, n))[0][2:])
-
-    def write(self, a, data):
-        self.cmd('write 0x%x 0x%x 0x%s' % (a, len(data), data.hex()))
-
-    def memset(self, a, n, v):
-        self.cmd('memset 0x%x 0x%x 0x%x' % (a, n, v))
-
-    # PCI configuration space through the 0xcf8/0xcfc ports.
-    def cfg_addr(self, reg):
-        self.cmd('outl 0xcf8 0x%x' % (0x80000000 | DEV << 11 | (reg & 0xfc)))
-
-    def cfg_rl(self, reg):
-        self.cfg_addr(reg)
-        return int(self.cmd('inl 0xcfc')[0], 16)
-
-    def cfg_wl(self, reg, v):
-        self.cfg_addr(reg)
-        self.cmd('outl 0xcfc 0x%x' % v)
-
-    def caps(self):
-        """Capability id -> offset, from the standard list."""
-        out = {}
-        cap = self.cfg_rl(0x34) & 0xff
-        while cap:
-            hdr = self.cfg_rl(cap)
-            out[hdr & 0xff] = cap
-            cap = (hdr >> 8) & 0xff
-        return out
 
 
 def desc(src, dst, n, dw0=DW0, dw3=0, dw5=0, rsvd=(0, 0)):
@@ -643,7 +559,7 @@ def main():
     qemu = sys.argv[1]
     log = sys.argv[2] if len(sys.argv) > 2 else '/dev/null'
     passed = failed = 0
-    q = QTest(qemu, '', log)
+    q = QTest(qemu, 'amd-ptdma', log)
     p = Pt(q)
     for fn in CASES:
         try:
@@ -662,7 +578,7 @@ def main():
         q.p.kill()
 
     # MSI only (the driver's fallback when MSI-X cannot be enabled).
-    q = QTest(qemu, ',msix=off', log)
+    q = QTest(qemu, 'amd-ptdma,msix=off', log)
     try:
         p = Pt(q)
         assert 0x11 not in q.caps(), 'MSI-X offered'
@@ -680,7 +596,7 @@ def main():
     q.close()
 
     # Properties: the debug registers start from them.
-    q = QTest(qemu, ',fail-nth=7,fail-code=0x26,stall-nth=5,'
+    q = QTest(qemu, 'amd-ptdma,fail-nth=7,fail-code=0x26,stall-nth=5,'
               'drop-irq-nth=6', '/dev/null')
     try:
         Pt(q).setup_pci()

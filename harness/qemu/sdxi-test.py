@@ -14,11 +14,11 @@ status 0 only if every case passed. LOG receives the model's
 LOG_GUEST_ERROR lines (many are expected: the test makes mistakes on
 purpose).
 """
-import atexit
 import struct
-import subprocess
 import sys
 import time
+
+from qtest import QTest, QTestError
 
 # Guest physical layout of the test's structures (RAM starts at 0).
 L2 = 0x100000
@@ -38,7 +38,6 @@ RING_SZ = 64
 BAR0 = 0xe0000000
 BAR2 = 0xe0100000
 BAR4 = 0xe0200000
-DEV = 4                 # 00:04.0
 DBG = BAR0 + 0x30000
 
 # Opcodes: type << 16 | subtype << 8 | vl.
@@ -48,82 +47,6 @@ START = 0x002 << 16 | 0x03 << 8 | 1
 STOP = 0x002 << 16 | 0x04 << 8 | 1
 SYNC = 0x002 << 16 | 0x06 << 8 | 1
 INTR = 0x004 << 16 | 0x00 << 8 | 1
-
-
-class QTestError(Exception):
-    pass
-
-
-class QTest:
-    def __init__(self, qemu, extra, log):
-        # The model's complaints about what the "driver" did go to log.
-        args = [qemu, '-machine', 'q35', '-accel', 'qtest', '-qtest', 'stdio',
-                '-qtest-log', '/dev/null', '-display', 'none', '-nodefaults',
-                '-m', '256M', '-serial', 'none', '-monitor', 'none',
-                '-d', 'guest_errors', '-D', log,
-                '-device', 'sdxi,addr=%02x.0%s' % (DEV, extra)]
-        self.err = open(log, 'a')
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=self.err,
-                                  text=True)
-        # QEMU does not exit when the qtest stream closes: never leave it.
-        atexit.register(self.p.kill)
-
-    def cmd(self, line):
-        self.p.stdin.write(line + '\n')
-        self.p.stdin.flush()
-        while True:
-            r = self.p.stdout.readline()
-            if not r:
-                raise QTestError('qemu exited during: ' + line)
-            w = r.split()
-            if w and w[0] == 'IRQ':
-                continue
-            if not w or w[0] != 'OK':
-                raise QTestError('%s -> %s' % (line, r.strip()))
-            return w[1:]
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.terminate()
-        self.p.wait(timeout=10)
-        self.err.close()
-
-    def rq(self, a):
-        return int(self.cmd('readq 0x%x' % a)[0], 16)
-
-    def rl(self, a):
-        return int(self.cmd('readl 0x%x' % a)[0], 16)
-
-    def wq(self, a, v):
-        self.cmd('writeq 0x%x 0x%x' % (a, v & (2**64 - 1)))
-
-    def wl(self, a, v):
-        self.cmd('writel 0x%x 0x%x' % (a, v & 0xffffffff))
-
-    def wb(self, a, v):
-        self.cmd('writeb 0x%x 0x%x' % (a, v))
-
-    def read(self, a, n):
-        return bytes.fromhex(self.cmd('read 0x%x 0x%x' % (a, n))[0][2:])
-
-    def write(self, a, data):
-        self.cmd('write 0x%x 0x%x 0x%s' % (a, len(data), data.hex()))
-
-    def memset(self, a, n, v):
-        self.cmd('memset 0x%x 0x%x 0x%x' % (a, n, v))
-
-    # PCI configuration space through the 0xcf8/0xcfc ports.
-    def cfg_addr(self, reg):
-        self.cmd('outl 0xcf8 0x%x' % (0x80000000 | DEV << 11 | (reg & 0xfc)))
-
-    def cfg_rl(self, reg):
-        self.cfg_addr(reg)
-        return int(self.cmd('inl 0xcfc')[0], 16)
-
-    def cfg_wl(self, reg, v):
-        self.cfg_addr(reg)
-        self.cmd('outl 0xcfc 0x%x' % v)
 
 
 def desc(opcode, body=b'', csb=None):
@@ -579,7 +502,7 @@ def main():
     qemu = sys.argv[1]
     log = sys.argv[2] if len(sys.argv) > 2 else '/dev/null'
     passed = failed = 0
-    q = QTest(qemu, '', log)
+    q = QTest(qemu, 'sdxi', log)
     s = Sdxi(q)
     for fn in CASES:
         try:
@@ -597,7 +520,7 @@ def main():
     except Exception:
         q.p.kill()
     # Properties: the debug registers start from them.
-    q = QTest(qemu, ',cxts=3,vectors=4,fail-nth=7,fail-class=0x102,'
+    q = QTest(qemu, 'sdxi,cxts=3,vectors=4,fail-nth=7,fail-class=0x102,'
               'stall-nth=5,drop-irq-nth=6', '/dev/null')
     try:
         s = Sdxi(q)
