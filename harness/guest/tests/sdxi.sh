@@ -67,13 +67,12 @@ c0=$(chans_of $f0 | head -n1)
 # error to the client; the channel recovers by itself.
 dbg $f0 $FAIL_CLASS 0x0101
 dbg $f0 $FAIL_NTH 3
-mark=$(dmesg | wc -l)
 dmatest $c0 10 1
 check "injected error fails one transfer" \
 	$([ "$(tests_sum)" = 10 ] && [ "$(fails_sum)" = 1 ]; echo $?) "$(cat /tmp/dt)"
-dmesg | tail -n +$((mark + 1)) | grep -q 'completion error status'
+grep -q 'completion error status' /tmp/dt.log
 check "error reported as DMA_ERROR status" $?
-dmesg | tail -n +$((mark + 1)) | grep -q 'sdxi .*error class 0x0101'
+grep -q 'sdxi .*error class 0x0101' /tmp/dt.log
 check "error log entry decoded" $?
 dbg $f0 $FAIL_CLASS 0x0102
 dbg $f0 $FAIL_NTH 1
@@ -95,11 +94,10 @@ check "terminate restarts a stalled context" $([ "$(fails_sum)" = 0 ]; echo $?) 
 # The watchdog restarts a stalled context by itself.
 echo 300 > /sys/module/sdxi/parameters/timeout_ms
 dbg $f0 $STALL_NTH 2
-mark=$(dmesg | wc -l)
 dmatest $c0 6 1
 check "watchdog aborts the stalled transfer only" \
 	$([ "$(tests_sum)" = 6 ] && [ "$(fails_sum)" = 1 ]; echo $?) "$(cat /tmp/dt)"
-dmesg | tail -n +$((mark + 1)) | grep -q 'no progress for 300 ms'
+grep -q 'no progress for 300 ms' /tmp/dt.log
 check "watchdog reported the stall" $?
 echo 5000 > /sys/module/sdxi/parameters/timeout_ms
 
@@ -127,11 +125,11 @@ echo 4096 > $DT/test_buf_size
 for c in $(chans_of $f0); do echo $c > $DT/channel; done
 echo 1 > $DT/run
 sleep 1
-mark=$(dmesg | wc -l)
+dmesg -c > /dev/null
 echo $f0 > $drv/unbind
 check "unbind with clients" $?
 cat $DT/wait > /dev/null
-dmesg | tail -n +$((mark + 1)) | grep 'dmatest: .*summary' > /tmp/dt
+dmesg | grep 'dmatest: .*summary' > /tmp/dt
 nch=$(wc -l < /tmp/dt)
 # Transfers still queued at the unbind fail; the threads all finish.
 check "clients see failures, not a hang" \
