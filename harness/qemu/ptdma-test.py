@@ -19,7 +19,7 @@ import struct
 import sys
 import time
 
-from qtest import QTest, QTestError
+from qtest import QTest, pattern, run_cases
 
 # Guest physical layout of the test's structures (RAM starts at 0).
 RING = 0x100000         # 32 descriptors of 32 bytes, page aligned
@@ -154,15 +154,6 @@ class Pt:
         """Give the model's bottom half a chance to do what it must not."""
         time.sleep(s)
         self.q.rl(HEAD)
-
-
-def pattern(n, seed):
-    out = bytearray()
-    x = seed
-    while len(out) < n:
-        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
-        out += struct.pack('<Q', x)
-    return bytes(out[:n])
 
 
 CASES = []
@@ -558,20 +549,9 @@ def stop_on_completion(q, p):
 def main():
     qemu = sys.argv[1]
     log = sys.argv[2] if len(sys.argv) > 2 else '/dev/null'
-    passed = failed = 0
     q = QTest(qemu, 'amd-ptdma', log)
     p = Pt(q)
-    for fn in CASES:
-        try:
-            fn(q, p)
-            print('PASS ptdma-model/%s' % fn.__name__)
-            passed += 1
-        except Exception as e:      # report and go on with the next case
-            print('FAIL ptdma-model/%s: %s: %s' % (fn.__name__,
-                                                  type(e).__name__, e))
-            failed += 1
-            if isinstance(e, QTestError):
-                break
+    passed, failed = run_cases(CASES, q, p, 'ptdma-model')
     try:
         q.close()
     except Exception:

@@ -4,9 +4,10 @@
 QTest(qemu, device, log) starts qemu-system-x86_64 with qtest on stdio
 and one device (its -device string, without addr=) at 00:<dev>.0, and
 offers MMIO, guest memory and PCI configuration accesses. The model's
-guest_errors go to log.
+guest_errors go to log. pattern() and run_cases() serve the tests.
 """
 import atexit
+import struct
 import subprocess
 
 
@@ -95,3 +96,31 @@ class QTest:
             out[hdr & 0xff] = cap
             cap = (hdr >> 8) & 0xff
         return out
+
+
+def pattern(n, seed):
+    """n bytes of a seeded 64-bit LCG: data a copy cannot fake."""
+    out = bytearray()
+    x = seed
+    while len(out) < n:
+        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+        out += struct.pack('<Q', x)
+    return bytes(out[:n])
+
+
+def run_cases(cases, q, model, name):
+    """Run each case(q, model), print PASS/FAIL name/case; stop at a
+    broken qtest stream. Returns (passed, failed)."""
+    passed = failed = 0
+    for fn in cases:
+        try:
+            fn(q, model)
+            print('PASS %s/%s' % (name, fn.__name__))
+            passed += 1
+        except Exception as e:      # report and go on with the next case
+            print('FAIL %s/%s: %s: %s' % (name, fn.__name__,
+                                         type(e).__name__, e))
+            failed += 1
+            if isinstance(e, QTestError):
+                break
+    return passed, failed

@@ -18,7 +18,7 @@ import struct
 import sys
 import time
 
-from qtest import QTest, QTestError
+from qtest import QTest, pattern, run_cases
 
 # Guest physical layout of the test's structures (RAM starts at 0).
 L2 = 0x100000
@@ -192,15 +192,6 @@ class Sdxi:
     def ack_errors(self):
         self.q.wq(BAR0 + 0x20028, self.err_wrt())
         self.q.wq(BAR0 + 0x20008, 0xb)
-
-
-def pattern(n, seed):
-    out = bytearray()
-    x = seed
-    while len(out) < n:
-        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
-        out += struct.pack('<Q', x)
-    return bytes(out[:n])
 
 
 CASES = []
@@ -501,20 +492,9 @@ def errlog_overflow(q, s):
 def main():
     qemu = sys.argv[1]
     log = sys.argv[2] if len(sys.argv) > 2 else '/dev/null'
-    passed = failed = 0
     q = QTest(qemu, 'sdxi', log)
     s = Sdxi(q)
-    for fn in CASES:
-        try:
-            fn(q, s)
-            print('PASS sdxi-model/%s' % fn.__name__)
-            passed += 1
-        except Exception as e:      # report and go on with the next case
-            print('FAIL sdxi-model/%s: %s: %s' % (fn.__name__,
-                                                 type(e).__name__, e))
-            failed += 1
-            if isinstance(e, QTestError):
-                break
+    passed, failed = run_cases(CASES, q, s, 'sdxi-model')
     try:
         q.close()
     except Exception:
