@@ -192,14 +192,6 @@ def read_series(path):
     return [n.split()[0] for n in names if n]
 
 
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-
-
 def apply_diff(scratch, diff, what):
     res = subprocess.run(["patch", "-p1", "-F0", "-N", "-t", "--no-backup-if-mismatch",
                           "-r", "-", "-d", scratch, "-i", diff],
@@ -380,7 +372,7 @@ class Plan:
         self.pristine = pristine
         self.header = header
         self.steps = steps
-        self.ours = {f: read(os.path.join(src, f)) for f in assemble.overlay_files(src)}
+        self.ours = {f: assemble.read(os.path.join(src, f)) for f in assemble.overlay_files(src)}
         self.exec_bits = {f: os.stat(os.path.join(src, f)).st_mode & 0o111 != 0
                           for f in self.ours}
         self.quilt = read_series(os.path.join(src, "patches", "series")) \
@@ -460,7 +452,7 @@ class Plan:
                     upstream[t] = None
                 apply_diff(qdir, patch, "patches/%s (patch %d)" % (q, s.num))
                 for t in upstream:
-                    upstream[t] = read(os.path.join(qdir, t))
+                    upstream[t] = assemble.read(os.path.join(qdir, t))
             seen = {}
             for d in s.interim:
                 diff = os.path.join(self.src, INTERIM_DIR, d)
@@ -484,7 +476,7 @@ class Plan:
                         f.write(self.ours[t])
                 apply_diff(idir, diff, "%s/%s (patch %d)" % (INTERIM_DIR, d, s.num))
                 for t in targets:
-                    interim[t] = read(os.path.join(idir, t))
+                    interim[t] = assemble.read(os.path.join(idir, t))
                     if interim[t] is None:
                         raise SeriesError("%s removes %s: leave it out of the patch instead"
                                           % (d, t))
@@ -554,7 +546,7 @@ class Plan:
                 text = content.decode(errors="replace")
                 fdir = os.path.dirname(f)
                 added = text if f in ours else added_lines(
-                    text, read(os.path.join(self.pristine, f)))
+                    text, assemble.read(os.path.join(self.pristine, f)))
                 if f.endswith((".c", ".h", ".S")):
                     for m in re.finditer(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', text, re.M):
                         inc = m.group(2)
