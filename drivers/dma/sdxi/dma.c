@@ -54,17 +54,24 @@ static void sdxi_finish(struct sdxi_chan *chan, struct sdxi_dma_desc *d,
 {
 	d->vd.tx_result.result = result;
 	d->vd.tx_result.residue = result == DMA_TRANS_NOERROR ? 0 : d->len;
-	if (result != DMA_TRANS_NOERROR) {
+	if (result != DMA_TRANS_NOERROR)
 		chan->failed[chan->nr_failed++ % SDXI_FAILED_COOKIES] =
 			d->vd.tx.cookie;
-		chan->errors++;
-	}
 	vchan_cookie_complete(&d->vd);
 }
 
-/* Stop feeding the ring and let recover_work restart the context. */
+/*
+ * Stop feeding the ring and let recover_work restart the context. A
+ * stopped channel already has a recovery queued or running (or needs
+ * none: it is dead or going away), and that recovery stops the context
+ * before it cleans the ring: it deals with whatever failed meanwhile. A
+ * second one, queued while the first runs, would stop the context again
+ * after the restart and abort the client's next transfers.
+ */
 static void sdxi_chan_stop_locked(struct sdxi_chan *chan)
 {
+	if (chan->stopped)
+		return;
 	chan->stopped = true;
 	if (!chan->dead && !READ_ONCE(chan->sdxi->removing))
 		queue_work(system_dfl_wq, &chan->recover_work);
@@ -92,7 +99,6 @@ static void sdxi_chan_complete(struct sdxi_chan *chan)
 			/* The context stopped itself at this descriptor. */
 			sdxi_chan_stop_locked(chan);
 		} else {
-			chan->completed++;
 			sdxi_finish(chan, d, DMA_TRANS_NOERROR);
 		}
 	}
@@ -176,17 +182,24 @@ static irqreturn_t sdxi_chan_irq(int irq, void *data)
  * sdxi_chan_error() - the error log reported a failure on a context
  * @chan: the channel of that context
  * @err_class: the error class of the entry
+ * @index: ring index of the failed descriptor, U64_MAX if the entry has none
+ *
+ * The watchdog may have found the failed descriptor's completion first
+ * and the context may be running again by the time the entry is read:
+ * an entry for a descriptor before the last recovery changes nothing.
  *
  * Context: any; takes the channel lock.
  */
-void sdxi_chan_error(struct sdxi_chan *chan, u16 err_class)
+void sdxi_chan_error(struct sdxi_chan *chan, u16 err_class, u64 index)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&chan->vc.lock, flags);
-	chan->err_class = err_class;
-	sdxi_chan_complete(chan);
-	sdxi_chan_stop_locked(chan);
+	if (index >= chan->reset_index) {
+		chan->err_class = err_class;
+		sdxi_chan_complete(chan);
+		sdxi_chan_stop_locked(chan);
+	}
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
 }
 
@@ -255,6 +268,7 @@ static void sdxi_chan_recover(struct work_struct *work)
 			sdxi_finish(chan, d, DMA_TRANS_ABORTED);
 		}
 		sdxi_ring_reset(&chan->ring);
+		chan->reset_index = chan->ring.write;
 	}
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
 
@@ -269,7 +283,6 @@ static void sdxi_chan_recover(struct work_struct *work)
 	} else if (!READ_ONCE(sdxi->removing)) {
 		chan->stopped = false;
 		chan->err_class = 0;
-		chan->recoveries++;
 	}
 	sdxi_chan_start(chan);
 	spin_unlock_irqrestore(&chan->vc.lock, flags);

@@ -68,7 +68,9 @@ static void sdxi_errlog_entry(struct sdxi_dev *sdxi,
 
 	/* Context 0 is admin: its callers see the CSB error themselves. */
 	if ((misc & SDXI_ERRLOG_CV) && cxt >= 1 && cxt <= sdxi->nr_chans)
-		sdxi_chan_error(&sdxi->chans[cxt - 1], class);
+		sdxi_chan_error(&sdxi->chans[cxt - 1], class,
+				misc & SDXI_ERRLOG_DIV ?
+				le64_to_cpu(e->dsc_index) : U64_MAX);
 }
 
 irqreturn_t sdxi_errlog_irq(int irq, void *data)

@@ -78,6 +78,8 @@ struct sdxi_dma_desc {
  * @active: transactions written to the ring, oldest first
  * @stopped: no new work goes to the ring (recovery or teardown pending)
  * @dead: the function is gone; everything fails
+ * @reset_index: ring index at the last recovery; the failures of
+ *	descriptors before it have been dealt with
  * @last_progress: jiffies of the last completion or submission
  * @failed: recent cookies that completed with an error, for tx_status
  * @err_class: error class the error log reported for this context
@@ -92,7 +94,7 @@ struct sdxi_chan {
 	struct list_head active;
 	bool stopped;
 	bool dead;
-	bool abort_all;
+	u64 reset_index;
 	unsigned long last_progress;
 	dma_cookie_t failed[SDXI_FAILED_COOKIES];
 	unsigned int nr_failed;
@@ -100,9 +102,6 @@ struct sdxi_chan {
 	struct work_struct recover_work;
 	struct delayed_work watchdog;
 	int irq;
-	unsigned long completed;
-	unsigned long errors;
-	unsigned long recoveries;
 };
 
 /*
@@ -185,6 +184,6 @@ irqreturn_t sdxi_errlog_irq(int irq, void *data);
 /* dma.c: the dmaengine side */
 int sdxi_dma_register(struct sdxi_dev *sdxi, unsigned int nr_chans);
 void sdxi_dma_stop(struct sdxi_dev *sdxi);
-void sdxi_chan_error(struct sdxi_chan *chan, u16 err_class);
+void sdxi_chan_error(struct sdxi_chan *chan, u16 err_class, u64 index);
 
 #endif /* _SDXI_H */
