@@ -89,7 +89,7 @@ PY
 
 checkpatch() {
 	local num=$1 mail=$2 log=$logdir/checkpatch-$(printf %02d "$1").log out types cover
-	out=$(cd "$MO_SRC" && scripts/checkpatch.pl --strict --show-types --no-summary "$mail" 2>&1) && {
+	out=$(cd "$MO_SRC" && scripts/checkpatch.pl --strict --show-types --no-summary --ignore UNKNOWN_COMMIT_ID "$mail" 2>&1) && {
 		cp_result="ok"; return 0; }
 	echo "$out" > "$log"
 	types=$(grep -oE '^(ERROR|WARNING|CHECK):[A-Z_]+' <<< "$out" | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd' ')

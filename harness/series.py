@@ -146,8 +146,10 @@ def check_messages(header, steps):
         if s.body[-1] != sob:
             errors.append("%s: the message must end with '%s'" % (s.line, sob))
         for ln, at in zip(s.body, s.body_at):
-            # Tags (Signed-off-by: and the like) are never wrapped.
+            # Tags (Signed-off-by:, Fixes: and the like) are never wrapped.
             if re.match(r"^[A-Z][\w-]+: ", ln) and "<" in ln:
+                continue
+            if re.match(r'^Fixes: [0-9a-f]{12} \(".*"\)$', ln):
                 continue
             if len(ln.expandtabs()) > MAX_COLS:
                 errors.append("%s:%d: message line longer than %d columns" %

@@ -39,7 +39,9 @@ kernel_c=$(kernel_files .c)
 kernel_h=$(kernel_files .h)
 
 # --- checkpatch ---------------------------------------------------------
-cp_opts=(--strict --no-summary --quiet --show-types)
+# The tree comes from Debian's tarball, without git history: checkpatch
+# cannot look up the commits that Fixes: tags name.
+cp_opts=(--strict --no-summary --quiet --show-types --ignore UNKNOWN_COMMIT_ID)
 for p in $patches; do
 	# Run from the kernel tree: in our own git checkout, checkpatch would
 	# take the patch for a file that git tracks and check its diff lines.
