@@ -1,8 +1,12 @@
 #!/bin/sh
 # The AMD PTDMA driver on the emulated function (harness/qemu/ptdma-
-# model.md): dmatest over its channel, an injected command error that
-# must reach the client, then migration through the dmaengine provider
-# on the PTDMA channel alone, every byte compared. TAP on stdout.
+# model.md): dmatest over its channel, polled and with interrupts, an
+# injected command error that must reach the client, a stalled command
+# that the client terminates, then migration through the dmaengine
+# provider on the PTDMA channel alone, every byte compared: batches with
+# several commands in flight and one interrupt, a failed command, a
+# stalled one. The model's counters tell commands from interrupts. TAP
+# on stdout.
 n=0
 check() { # check NAME STATUS [note]
 	n=$((n + 1))
@@ -12,7 +16,8 @@ check() { # check NAME STATUS [note]
 . /tests/dmatest_lib.sh
 
 # Vendor debug registers of the model, 32-bit, at BAR2 + 0xf0000.
-PT_DBG=0xf0000 PT_FAIL_NTH=0x00 PT_ERRORS=0x14
+PT_DBG=0xf0000 PT_FAIL_NTH=0x00 PT_STALL_NTH=0x08 PT_EXECUTED=0x10
+PT_ERRORS=0x14 PT_IRQS=0x1c
 pt_dbg() { # pt_dbg BDF REG [VALUE]
 	bar2=$(sed -n 3p "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
 	devmem $((bar2 + PT_DBG + $2)) 32 $3
@@ -39,6 +44,16 @@ dmatest "$chan" 20 1 noverify=1 test_buf_size=1048576
 check "dmatest 20 x 1 MiB" $([ "$(fails_sum)" = 0 ]; echo $?) \
 	"$(kbs_sum) KB/s (emulated)"
 
+# Polled (no DMA_PREP_INTERRUPT, tx_status until done): NTB-style users
+# that poll must get their copies without a single interrupt.
+i0=$(pt_dbg "$fn" $PT_IRQS)
+dmatest "$chan" 100 1 polled=1
+di=$(( $(pt_dbg "$fn" $PT_IRQS) - i0 ))
+check "dmatest polled, 100 verified, no interrupt" \
+	$([ "$(tests_sum)" = 100 ] && [ "$(fails_sum)" = 0 ] && [ $di = 0 ]; echo $?) \
+	"$(fails_sum) failed, $di interrupts"
+echo 0 > $DT/polled
+
 # The 3rd command from now fails in the engine: exactly one of dmatest's
 # transfers fails (dmatest reads the status, or finds the data wrong),
 # and the driver logs the engine's error.
@@ -52,6 +67,18 @@ check "injected command error: one transfer fails, the driver logs it" \
 	"$(fails_sum) of $(tests_sum) failed, $logged logged"
 dmatest "$chan" 20 1
 check "the queue runs again after the error" $([ "$(fails_sum)" = 0 ]; echo $?)
+
+# The 2nd command from now stalls in the engine: dmatest times out on it
+# (and on the ones queued behind it) and terminates the channel when it
+# ends; terminate must drop the stalled command and leave a working queue.
+pt_dbg "$fn" $PT_STALL_NTH 2
+dmatest "$chan" 3 1 timeout=500
+check "a stalled command times out, not the kernel" \
+	$([ "$(fails_sum)" -ge 1 ] && [ "$(tests_sum)" = 3 ]; echo $?) \
+	"$(fails_sum) of $(tests_sum) timed out"
+dmatest "$chan" 20 1
+check "the queue runs again after terminate" \
+	$([ "$(tests_sum)" = 20 ] && [ "$(fails_sum)" = 0 ]; echo $?)
 rmmod dmatest
 
 # Migration through the dmaengine provider on the PTDMA channel alone.
@@ -68,13 +95,21 @@ echo 4096 > $dma/min_folio_size
 echo 0 > $dma/min_batch_bytes
 echo 1 > $dma/enabled
 f0=$(cat $dma/stats/folios) x0=$(cat $dma/stats/failed)
+e0=$(pt_dbg "$fn" $PT_EXECUTED) i0=$(pt_dbg "$fn" $PT_IRQS)
 migrate_nodes > /tmp/ptm.log 2>&1
 rc=$?
 [ $rc = 0 ] || tail -n 20 /tmp/ptm.log | sed 's/^/# /'
 df=$(( $(cat $dma/stats/folios) - f0 )) dx=$(( $(cat $dma/stats/failed) - x0 ))
+de=$(( $(pt_dbg "$fn" $PT_EXECUTED) - e0 )) di=$(( $(pt_dbg "$fn" $PT_IRQS) - i0 ))
 check "migrate_nodes through PTDMA, every byte compared" \
 	$([ $rc = 0 ] && [ $df -gt 0 ] && [ $dx = 0 ]; echo $?) \
 	"$df folios by DMA, $dx failed, $(cat $dma/dma_stats/timeouts) timeouts"
+# The provider asks for an interrupt on a batch's last transfer only;
+# the driver keeps up to 31 commands on the ring, so a batch costs one
+# interrupt per ring's worth of commands, not one per command.
+check "batches run several commands per interrupt" \
+	$([ $di -ge 1 ] && [ $de -ge $((8 * di)) ]; echo $?) \
+	"$de commands, $di interrupts"
 
 # An engine error during migration: the folio is copied again by the CPU.
 c0=$(cat $mig/providers/cpu/stats/recopied)
@@ -83,7 +118,24 @@ migrate_nodes > /tmp/ptm.log 2>&1
 rc=$?
 dr=$(( $(cat $mig/providers/cpu/stats/recopied) - c0 ))
 check "a failed PTDMA command costs a CPU copy, not data" \
-	$([ $rc = 0 ] && [ $dr -ge 1 ]; echo $?) "$dr folios re-copied"
+	$([ $rc = 0 ] && [ $dr = 1 ]; echo $?) "$dr folios re-copied"
+
+# A stalled command: the batch times out, the provider terminates the
+# channel, the CPU copies what DMA did not; the queue works afterwards.
+echo 300 > $dma/timeout_ms
+t0=$(cat $dma/dma_stats/timeouts)
+pt_dbg "$fn" $PT_STALL_NTH 5
+migrate_nodes > /tmp/ptm.log 2>&1
+rc=$?
+dt=$(( $(cat $dma/dma_stats/timeouts) - t0 ))
+check "a stalled PTDMA command costs a timeout, not data" \
+	$([ $rc = 0 ] && [ $dt -ge 1 ]; echo $?) "$dt timeouts"
+echo 2000 > $dma/timeout_ms
+x0=$(cat $dma/stats/failed)
+migrate_nodes > /tmp/ptm.log 2>&1
+rc=$?
+check "PTDMA copies again after the timeout" \
+	$([ $rc = 0 ] && [ "$(cat $dma/stats/failed)" = "$x0" ]; echo $?)
 echo 0 > $dma/enabled
 echo > $dma/devices
 rmmod migrate_dma
