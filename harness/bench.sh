@@ -11,9 +11,9 @@
 #
 #   MO_BENCH_QUICK=1   64 MiB per measurement, one round, fewer counts
 #
-# Numbers come from TCG emulation, and the DMA engine is an emulated SDXi
-# copying with the host's memcpy: only ratios within one run mean
-# anything, and DMA rows predict nothing about hardware.
+# Numbers come from TCG emulation, and the DMA engines are emulated SDXi
+# and PTDMA functions copying with the host's memcpy: only ratios within
+# one run mean anything, and DMA rows predict nothing about hardware.
 . "$(dirname "$0")/lib.sh"
 
 t0=$(date +%s)
@@ -21,7 +21,7 @@ if [ -n "${MO_BENCH_QUICK:-}" ]; then
 	args="mo.bench_mb=64 mo.bench_reps=1 mo.bench_counts=1,16"
 else
 	# 128 MiB per size and counts to 512 keep the whole run under 30
-	# minutes on 2 host cores (10 setups x 3 rounds).
+	# minutes on 2 host cores (11 setups x 3 rounds).
 	args="mo.bench_mb=128 mo.bench_reps=3 mo.bench_counts=1,8,64,512"
 fi
 "$MO_HARNESS/build-qemu.sh"
@@ -35,7 +35,7 @@ mkdir -p "$out"
 for k in vanilla bench; do
 	# The unpatched kernel boots the same initramfs: its programs are
 	# static and need nothing but move_pages(); our modules stay unused.
-	MO_INITRD=$initrd MO_APPEND="$args" MO_PREALLOC=1 MO_PTDMA_NODES= \
+	MO_INITRD=$initrd MO_APPEND="$args" MO_PREALLOC=1 \
 		"$MO_HARNESS/vm.sh" "$k" bench_matrix "bench-$k" 3600 || true
 	python3 "$MO_HARNESS/results.py" "$MO_LOGS/bench-$k.log" "bench-$k" \
 		> "$MO_LOGS/bench-$k.results" ||

@@ -27,14 +27,28 @@ knobs() {
 		$mig/providers/dmaengine/min_* 2>/dev/null
 }
 
+# The PCI functions of a class or vendor:device, comma-separated.
+fns() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat $d/class)" = "$1" ] ||
+			[ "$(cat $d/vendor):$(cat $d/device)" = "$1" ] && printf '%s,' "${d##*/}"
+	done | sed 's/,$//'
+}
+
 if [ -d $mig ]; then
 	kernel=patched
-	modprobe sdxi 2>/dev/null && modprobe migrate_dma 2>/dev/null
+	# The dma-N rows run on the SDXi functions, ptdma-1 on the PTDMA one.
+	sdxi=$(fns 0x120100) ptdma=$(fns 0x1022:0x1498)
+	modprobe sdxi 2>/dev/null
+	[ -n "$ptdma" ] && modprobe ptdma 2>/dev/null
+	modprobe migrate_dma 2>/dev/null
 	setups="default enabled threads-1 threads-2 threads-3 threads-4"
-	if [ -s $mig/providers/dmaengine/in_use ]; then
+	if [ -d $mig/providers/dmaengine ] && [ -n "$sdxi" ]; then
+		echo "$sdxi" > $mig/providers/dmaengine/devices
 		nch=$(wc -l < $mig/providers/dmaengine/in_use)
 		for c in 1 2 4 8; do [ $c -le "$nch" ] && setups="$setups dma-$c"; done
 	fi
+	[ -d $mig/providers/dmaengine ] && [ -n "$ptdma" ] && setups="$setups ptdma-1"
 	# Boot-time state, restored before every measurement (a policy
 	# reads as a list with the choice in brackets).
 	for p in $(knobs); do
@@ -65,6 +79,10 @@ setup() {
 		[ -d $d ] || continue
 		echo 0 > $d/enabled
 	done
+	# Engines are given back and taken only when the list changes.
+	devs=$sdxi
+	[ "$1" = ptdma-1 ] && devs=$ptdma
+	[ -d $dma ] && [ "$(cat $dma/devices)" != "$devs" ] && echo "$devs" > $dma/devices
 	case $1 in
 	default) ;;
 	enabled)
@@ -74,8 +92,8 @@ setup() {
 		echo 1 > $thr/enabled; echo "${1#threads-}" > $thr/threads
 		echo 4096 > $thr/min_folio_size; echo 0 > $thr/min_batch_bytes
 		echo threads > $mig/policy/syscall_or_cpuset ;;
-	dma-*)
-		echo 1 > $dma/enabled; echo "${1#dma-}" > $dma/channels
+	dma-*|ptdma-*)
+		echo 1 > $dma/enabled; echo "${1#*dma-}" > $dma/channels
 		echo 4096 > $dma/min_folio_size; echo 0 > $dma/min_batch_bytes
 		echo dmaengine > $mig/policy/syscall_or_cpuset ;;
 	esac
