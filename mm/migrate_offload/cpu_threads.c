@@ -22,11 +22,13 @@
 #define pr_fmt(fmt) "migrate_offload: threads: " fmt
 
 #include <linux/cpumask.h>
+#include <linux/cpuset.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
 #include <linux/migrate_offload.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
@@ -99,15 +101,21 @@ static void mt_helper(struct work_struct *work)
 }
 
 /*
- * CPUs for the helpers: online, allowed by the caller's cpuset, not the
- * caller's own CPU, and on the preferred node when it has any of those.
+ * CPUs for the helpers: online, allowed by the caller's cpuset, open to
+ * workqueues (not isolated), not the caller's own CPU, and on the
+ * preferred node when it has any of those. The cpuset, not the task's
+ * affinity: helpers are kernel work done for the task, and a task bound
+ * to its source node's CPUs should still get helpers near the
+ * destination.
  */
 static void mt_pick_cpus(struct migrate_copy_req *req, struct cpumask *cpus)
 {
 	struct folio *folio = req->items[0]->dst;
 	int node = NUMA_NO_NODE;
 
-	cpumask_and(cpus, cpu_online_mask, current->cpus_ptr);
+	cpuset_cpus_allowed(current, cpus);
+	cpumask_and(cpus, cpus, cpu_online_mask);
+	cpumask_and(cpus, cpus, housekeeping_cpumask(HK_TYPE_WQ));
 	cpumask_clear_cpu(raw_smp_processor_id(), cpus);
 	if (mt_placement == MT_NEAR_SRC)
 		folio = req->items[0]->src;

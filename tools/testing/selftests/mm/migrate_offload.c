@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,6 +455,30 @@ TEST_F_TIMEOUT(threads, one_to_four, 900)
 			       knob_num(THR("helpers")));
 		}
 	}
+}
+
+/*
+ * Helpers follow the caller's cpuset, not its affinity: a mover bound to
+ * one CPU still gets a helper, and the bytes arrive.
+ */
+TEST_F_TIMEOUT(threads, pinned_caller, 600)
+{
+	unsigned long long helpers;
+	cpu_set_t one, saved;
+
+	if (variant->order != 9)
+		SKIP(return, "run once, on 2 MiB folios");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+	ASSERT_EQ(knob_write(THR("threads"), "2"), 0);
+	helpers = knob_num(THR("helpers"));
+	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
+	EXPECT_GT(knob_num(THR("helpers")), helpers);
+	ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
 /* A CPU going offline and online again while batches are copied. */
