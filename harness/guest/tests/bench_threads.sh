@@ -1,54 +1,74 @@
 #!/bin/sh
-# Copy phase and move_pages() throughput node 0 -> node 1 of 512 x 2 MiB
-# folios and of 256 MiB of 4 KiB folios under four setups: the unchanged
-# path (no provider enabled), the batch copied by one thread (threads=1),
-# and the threads provider with 2 and 3 threads. The setups take turns,
-# three rounds after a warm-up, so drift hits them alike; each line gives
-# the median. Copy-phase time comes from the providers' stats/time_us.
+# The threads provider's copy phase, paired: move_pages() of 512 x 2 MiB
+# folios (1 GiB) from node 0 to node 1 by a mover bound to node 0, with
+# the batch copied by one thread (threads=1: the provider's path without
+# helpers) and by two (one helper near the destination), MO_BENCH_REPS
+# rounds (at least 7), the two setups back to back in every round so
+# that drift hits both alike. Prints one "threads" line per measurement
+# and a summary: the median of the per-round ratios of copy-phase time
+# (1 thread / 2 threads) and of move_pages() time. Copy-phase time comes
+# from the provider's stats/time_us, helper time from helper_time_us.
 # Numbers from TCG emulation: compare ratios within one run only.
-mig=/sys/kernel/mm/migration
-thr=$mig/providers/threads
-
-copy_us() {
-	echo $(( $(cat "$mig/providers/cpu/stats/time_us") + $(cat "$thr/stats/time_us") ))
-}
-
-setup() {	# setup NAME
-	case $1 in
-	unchanged) echo 0 > "$thr/enabled" ;;
-	*) echo 1 > "$thr/enabled"; echo "${1#t}" > "$thr/threads" ;;
+mig=/sys/kernel/mm/migration thr=$mig/providers/threads
+MB=1024
+REPS=${MO_BENCH_REPS:-5}
+for kv in $(cat /proc/cmdline); do
+	case $kv in
+	mo.bench_reps=*) REPS=${kv#*=} ;;
+	mo.bench_threads_mb=*) MB=${kv#*=} ;;
 	esac
-}
+done
+[ "$REPS" -ge 7 ] || REPS=7
+
+[ -d $thr ] || { echo "# no threads provider"; echo "ok 1 # SKIP no threads provider"; echo "1..1"; exit 0; }
+
+# The knobs this changes, restored at the end.
+for f in $mig/policy/syscall_or_cpuset $thr/enabled $thr/threads \
+	 $thr/min_folio_size $thr/min_batch_bytes $thr/placement; do
+	sed 's/.*\[\(.*\)\].*/\1/' $f > /tmp/bt.saved.$(basename $f)
+done
+echo threads > $mig/policy/syscall_or_cpuset
+echo 4096 > $thr/min_folio_size
+echo 0 > $thr/min_batch_bytes
+echo dst > $thr/placement
+echo 1 > $thr/enabled
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-[ -d "$thr" ] || { echo "no threads provider"; exit 4; }
-for p in "$mig"/policy/*; do echo none > "$p"; done
-echo threads > "$mig/policy/syscall_or_cpuset"
-echo 4096 > "$thr/min_folio_size"	# the 4 KiB rows measure threads too
-echo 0 > "$thr/min_batch_bytes"
-rm -f /tmp/bt.*
-for sz in 2048 4; do
-	mb=256
-	[ "$sz" = 2048 ] && mb=1024
-	setup t1
-	migrate_bench -m "$mb" -r 1 -s "$sz" > /dev/null	# warm-up
-	for round in 1 2 3; do
-		for s in unchanged t1 t2 t3; do
-			setup $s
-			c0=$(copy_us)
-			ns=$(migrate_bench -m "$mb" -r 1 -s "$sz" | sed -n 's/^raw:.* ns=//p')
-			[ -n "$ns" ] || { echo "migrate_bench failed"; exit 1; }
-			echo "$ns $(( $(copy_us) - c0 ))" >> "/tmp/bt.$sz.$s"
-		done
-	done
-	for s in unchanged t1 t2 t3; do
-		ns=$(cut -d' ' -f1 "/tmp/bt.$sz.$s" | median)
-		us=$(cut -d' ' -f2 "/tmp/bt.$sz.$s" | median)
-		awk -v s=$s -v sz=$sz -v mb=$mb -v ns=$ns -v us=$us 'BEGIN {
-			printf "folio %4s KiB x %4d MiB  %-9s move_pages %7.3f GB/s  copy phase %s\n",
-			sz, mb, s, mb * 1048576 / ns,
-			s == "unchanged" ? "(not measured: no batch)" : sprintf("%7.3f s", us / 1e6) }'
-	done
+measure() { # measure THREADS: "ns copy_us helper_us" of one move
+	echo "$1" > $thr/threads
+	echo 1 > /proc/sys/vm/compact_memory
+	c0=$(cat $thr/stats/time_us) h0=$(cat $thr/helper_time_us)
+	ns=$(numactl --cpunodebind=0 migrate_bench -m $MB -r 1 -s 2048 |
+		sed -n 's/^raw:.* ns=//p')
+	[ -n "$ns" ] || return 1
+	echo "$ns $(( $(cat $thr/stats/time_us) - c0 )) $(( $(cat $thr/helper_time_us) - h0 ))"
+}
+
+fails=0
+measure 1 > /dev/null	# warm-up
+: > /tmp/bt.ratios
+for r in $(seq "$REPS"); do
+	a=$(measure 1) || { fails=$((fails + 1)); continue; }
+	b=$(measure 2) || { fails=$((fails + 1)); continue; }
+	set -- $a $b
+	echo "threads round=$r t=1 ns=$1 copy_us=$2 helper_us=$3"
+	echo "threads round=$r t=2 ns=$4 copy_us=$5 helper_us=$6"
+	awk -v a="$2" -v b="$5" -v m="$1" -v n="$4" \
+		'BEGIN { printf "%.3f %.3f\n", a / b, m / n }' >> /tmp/bt.ratios
 done
-echo "helpers run: $(cat "$thr/helpers"), helper copy time $(cat "$thr/helper_time_us") us"
+if [ -s /tmp/bt.ratios ]; then
+	cr=$(cut -d' ' -f1 /tmp/bt.ratios | median)
+	mr=$(cut -d' ' -f2 /tmp/bt.ratios | median)
+	echo "# threads summary: $(wc -l < /tmp/bt.ratios) rounds of $((MB / 2)) x 2 MiB; copy phase 1 thread / 2 threads: median ${cr}x [$(cut -d' ' -f1 /tmp/bt.ratios | sort -n | paste -sd' ')]; move_pages time: median ${mr}x"
+fi
+
+for f in /tmp/bt.saved.*; do
+	n=${f#/tmp/bt.saved.}
+	case $n in
+	syscall_or_cpuset) cat $f > $mig/policy/$n ;;
+	*) cat $f > $thr/$n ;;
+	esac
+done
+if [ $fails = 0 ]; then echo "ok 1 threads benchmark"; else echo "not ok 1 threads benchmark # $fails failed moves"; fi
+echo "1..1"
