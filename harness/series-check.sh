@@ -119,12 +119,16 @@ setup_tree() {
 		rm -rf "$tree"
 		cp -al "$MO_SRC" "$tree"
 		git init -q "$tree"
+	fi
+	# The commits live in the series' repositories: borrow their objects
+	# before pointing HEAD at one of them.
+	printf '%s\n%s\n' "$repo/objects" "$base_dir/objects" > "$gd/objects/info/alternates"
+	if [ "$(cat "$gd/mo-base" 2>/dev/null)" != "$base" ]; then
 		cp "$base_dir/pristine.index" "$gd/index"
 		git --git-dir="$gd" config core.trustctime false
 		git --git-dir="$gd" update-ref HEAD "$base"
 		echo "$base" > "$gd/mo-base"
 	fi
-	printf '%s\n%s\n' "$repo/objects" "$base_dir/objects" > "$gd/objects/info/alternates"
 }
 
 # Kconfig of one build at the current patch into $MO_BUILD/series-$cfg;
