@@ -75,6 +75,8 @@ if [ -n "${MO_ONLY:-}" ]; then
 	boot check-only "$MO_ONLY" --kunit
 else
 	boot check-main "$PLAN" --kunit
+	# CXL memory needs Debian's QEMU 10 (vm.sh MO_CXL=1): a boot of its own.
+	(export MO_CXL=1; boot check-cxl cxl)
 	# The harness must notice a kernel crash: crash one on purpose.
 	boot check-crash crash --expect-crash
 fi

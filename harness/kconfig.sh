@@ -3,7 +3,7 @@
 # kconfig.sh FLAVOUR: write the .config of a build flavour into its build
 # directory, and prove that every option the fragments ask for is set.
 #
-#   test     our tree + base + debug + offload + selftests/mm/config
+#   test     our tree + base + debug + offload + cxl + selftests/mm/config
 #   bench    our tree without the debug options (for benchmarks)
 #   vanilla  the pristine tree, without debug options or ours
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +11,7 @@
 flavour=${1:-test}
 tree=$MO_TREE
 case $flavour in
-test)	 frags=(base debug offload) ;;
+test)	 frags=(base debug offload cxl) ;;
 bench)	 frags=(base offload) ;;
 vanilla) frags=(base) ;;
 *)	 die "unknown flavour $flavour" ;;

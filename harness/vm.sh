@@ -17,12 +17,34 @@
 #                   empty: none)
 #   MO_SDXI_ARGS    properties appended to every sdxi device, e.g.
 #                   fail-nth=3,fail-class=0x102 (see -device sdxi,help)
+#   MO_CXL          1: a 1 GiB volatile CXL type-3 memory device as well,
+#                   on Debian's QEMU 10 (fetch-qemu10.sh; our QEMU 7.2
+#                   cannot emulate volatile CXL memory), and therefore
+#                   without our SDXi and PTDMA models
 . "$(dirname "$0")/lib.sh"
 
 flavour=$1 plan=$2 name=$3 limit=${4:-1200}
 kernel=$MO_BUILD/$flavour/arch/x86/boot/bzImage
 initrd=${MO_INITRD:-$MO_OUT/$flavour/initramfs.cpio.gz}
 qemu=${MO_QEMU:-$MO_QEMU_BIN}
+cxl=()
+if [ -n "${MO_CXL:-}" ]; then
+	[ -n "${MO_QEMU:-}" ] || qemu=$("$MO_HARNESS/fetch-qemu10.sh")
+	MO_SDXI_NODES= MO_PTDMA_NODES=
+	# QEMU 10's docs/system/devices/cxl.rst, "one directly attached CXL
+	# Type 3 Volatile Memory device": a CXL host bridge (bus 128, clear
+	# of the expander bridges below), a root port, the device, and a
+	# 4 GiB fixed memory window the guest sees as root decoder
+	# decoder0.0. The memory is QEMU I/O memory: slow under TCG. It gets
+	# no HMAT entry; kmem gives its node the default DAX tier (5 x DRAM),
+	# so it sits between DRAM and node 2.
+	cxl=(-M cxl=on
+	     -object "memory-backend-ram,id=cxlvmem0,size=1G${MO_PREALLOC:+,prealloc=on}"
+	     -device pxb-cxl,id=cxl.1,bus=pcie.0,bus_nr=128
+	     -device cxl-rp,id=cxlrp0,bus=cxl.1,port=0,chassis=40,slot=0
+	     -device cxl-type3,id=cxlmem0,bus=cxlrp0,volatile-memdev=cxlvmem0
+	     -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
+fi
 command -v "$qemu" > /dev/null || die "no QEMU at $qemu; run harness/build-qemu.sh first"
 [ -f "$kernel" ] || die "no kernel at $kernel; build it first"
 [ -f "$initrd" ] || die "no initramfs at $initrd; build it first"
@@ -101,7 +123,8 @@ append="console=ttyS0 mo.plan=$plan panic=-1 loglevel=7 movablecore=768M ${MO_AP
 # an outlier that flatters every offload.
 cmd=("$qemu" -M q35,hmat=on -accel tcg,thread=multi -cpu max,la57=off,erms=off,fsrm=off
      -smp 4,sockets=2,cores=2,threads=1 -m 6G "${numa[@]}" -kernel "$kernel" -initrd "$initrd"
-     -append "$append" -no-reboot "${sdxi[@]}" "${ptdma[@]}" ${MO_QEMU_ARGS:-})
+     -append "$append" -no-reboot "${sdxi[@]}" "${ptdma[@]}" "${cxl[@]}"
+     ${MO_QEMU_ARGS:-})
 
 if [ "$plan" = shell ]; then
 	step "booting $flavour for an interactive shell (log: $log)"
