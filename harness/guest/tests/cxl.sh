@@ -56,22 +56,22 @@ for d in $thr $tst; do
 	echo 0 > $d/min_batch_bytes
 	echo 1 > $d/enabled
 done
-moves() { # 16 MiB of 4 KiB and 2 MiB folios node 0 -> CXL node, every word checked
+# moves: 16 MiB of 4 KiB and 2 MiB folios node 0 -> CXL node, every word
+# checked; sets rc, and dt and dd: the folios the threads and the
+# DMA-kind provider copied.
+moves() {
+	t1=$(cat $thr/stats/folios) d1=$(cat $tst/stats/folios)
 	numactl --cpunodebind=0 migrate_bench -f 0 -t $node -s 4,2048 -m 16 -r 1 > /tmp/cxl_move.log 2>&1
+	rc=$?
+	dt=$(( $(cat $thr/stats/folios) - t1 )) dd=$(( $(cat $tst/stats/folios) - d1 ))
 }
-t1=$(cat $thr/stats/folios) d1=$(cat $tst/stats/folios)
 moves
-rc=$?
-dt=$(( $(cat $thr/stats/folios) - t1 )) dd=$(( $(cat $tst/stats/folios) - d1 ))
 check "move_pages() to the CXL node goes to DMA, not the policy's threads" \
 	$([ $rc = 0 ] && [ $dd -gt 0 ] && [ $dt = 0 ]; echo $?) \
 	"dma-kind $dd folios, threads $dt"
 
 echo default > $mig/nodes/node$node
-t1=$(cat $thr/stats/folios) d1=$(cat $tst/stats/folios)
 moves
-rc=$?
-dt=$(( $(cat $thr/stats/folios) - t1 )) dd=$(( $(cat $tst/stats/folios) - d1 ))
 check "without the preference the policy applies again" \
 	$([ $rc = 0 ] && [ $dt -gt 0 ] && [ $dd = 0 ]; echo $?) \
 	"threads $dt folios, dma-kind $dd"
