@@ -11,7 +11,8 @@
 #               (the line says in which patch).
 #   min         the tree at that patch, built with allnoconfig plus
 #               harness/config/series-min.config plus every option of
-#               ours introduced so far (all must end up enabled)
+#               ours introduced so far (all must end up enabled, but
+#               for those series-min.config names "not-in-min")
 #   test        the tree at that patch, built with the test kernel's
 #               fragments (as kconfig.sh makes them) plus
 #               harness/config/series-test.config; options of ours the
@@ -139,9 +140,15 @@ make_config() {
 	mkdir -p "$out" "$scratch"
 	case $cfg in
 	min)
+		# Options of ours that cannot be enabled without what the min
+		# build leaves out on purpose (NUMA, SMP): series-min.config
+		# names each on a "# not-in-min: SYMBOL (why)" line.
+		without=$(sed -n 's/^# not-in-min: *\([A-Z0-9_]*\).*/\1/p' "$frags/series-min.config")
 		{
 			cat "$frags/series-min.config"
-			for sym in $intro; do echo "CONFIG_$sym=y"; done
+			for sym in $intro; do
+				grep -qxF -- "$sym" <<< "$without" || echo "CONFIG_$sym=y"
+			done
 		} > "$scratch/fragment.config"
 		files=("$scratch/fragment.config")
 		make -s -C "$tree" O="$scratch" ARCH=x86_64 \
