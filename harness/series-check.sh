@@ -156,7 +156,9 @@ make_config() {
 			{ echo "make allnoconfig failed"; return 1; }
 		;;
 	test)
-		for f in base debug offload series-test; do
+		# The test flavour's fragments (kconfig.sh), cxl included: it
+		# is what builds the dax/cxl patch.
+		for f in base debug offload cxl series-test; do
 			files+=("$frags/$f.config")
 		done
 		files+=("$tree/tools/testing/selftests/mm/config")
