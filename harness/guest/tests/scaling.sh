@@ -4,7 +4,8 @@
 # the same string instructions a folio copy uses) on CPU 0, then one each
 # on CPUs 0 and 2. Under TCG on few host cores, two vCPUs copying at once
 # may not double the throughput, which bounds what any multi-threaded
-# copy can show here. TAP on stdout.
+# copy can show here. TAP on stdout. Run it on the bench kernel:
+#   harness/build-guest.sh bench && harness/vm.sh bench scaling probe-scaling
 mb=1024
 up() { cut -d' ' -f1 /proc/uptime; }
 copier() { # copier CPU: seconds one dd on that CPU takes
