@@ -10,12 +10,8 @@
 
 flavour=${1:-test}
 tree=$MO_TREE
-case $flavour in
-test)	 frags=(base debug offload cxl) ;;
-bench)	 frags=(base offload) ;;
-vanilla) frags=(base) ;;
-*)	 die "unknown flavour $flavour" ;;
-esac
+names=$(mo_kconfig_frags "$flavour") || die "unknown flavour $flavour"
+read -ra frags <<< "$names"
 files=()
 for f in "${frags[@]}"; do files+=("$MO_HARNESS/config/$f.config"); done
 files+=("$tree/tools/testing/selftests/mm/config")

@@ -33,6 +33,19 @@ MO_QEMU_BIN=$MO_CACHE/qemu/bin/qemu-system-x86_64
 
 MO_JOBS=${MO_JOBS:-$(nproc)}
 
+# mo_kconfig_frags FLAVOUR: the fragments (harness/config/NAME.config) a
+# kernel flavour is configured with, in merge order. kconfig.sh makes the
+# flavours from them, and series-check.sh's test build uses the test
+# flavour's, so that every patch is built with what the test kernel has.
+mo_kconfig_frags() {
+	case $1 in
+	test)	 echo base debug offload cxl ;;
+	bench)	 echo base offload ;;
+	vanilla) echo base ;;
+	*)	 return 1 ;;
+	esac
+}
+
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 

@@ -156,9 +156,7 @@ make_config() {
 			{ echo "make allnoconfig failed"; return 1; }
 		;;
 	test)
-		# The test flavour's fragments (kconfig.sh), cxl included: it
-		# is what builds the dax/cxl patch.
-		for f in base debug offload cxl series-test; do
+		for f in $(mo_kconfig_frags test) series-test; do
 			files+=("$frags/$f.config")
 		done
 		files+=("$tree/tools/testing/selftests/mm/config")
