@@ -9,7 +9,7 @@
 # (1 thread / 2 threads) and of move_pages() time. Copy-phase time comes
 # from the provider's stats/time_us, helper time from helper_time_us.
 # Numbers from TCG emulation: compare ratios within one run only.
-mig=/sys/kernel/mm/migration thr=$mig/providers/threads
+. /tests/threads_lib.sh
 MB=1024
 REPS=${MO_BENCH_REPS:-5}
 for kv in $(cat /proc/cmdline); do
@@ -27,13 +27,7 @@ for f in $mig/policy/syscall_or_cpuset $thr/enabled $thr/threads \
 	 $thr/min_folio_size $thr/min_batch_bytes $thr/placement; do
 	sed 's/.*\[\(.*\)\].*/\1/' $f > /tmp/bt.saved.$(basename $f)
 done
-echo threads > $mig/policy/syscall_or_cpuset
-echo 4096 > $thr/min_folio_size
-echo 0 > $thr/min_batch_bytes
-echo dst > $thr/placement
-echo 1 > $thr/enabled
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+threads_force
 
 measure() { # measure THREADS: "ns copy_us helper_us" of one move
 	echo "$1" > $thr/threads

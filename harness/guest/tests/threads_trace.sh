@@ -17,7 +17,8 @@
 #   harness/build-guest.sh bench
 #   MO_APPEND="mo.tt_rounds=6 mo.tt_threads=1,2" \
 #	harness/vm.sh bench threads_trace probe-threads
-mig=/sys/kernel/mm/migration thr=$mig/providers/threads T=/sys/kernel/tracing
+. /tests/threads_lib.sh
+T=/sys/kernel/tracing
 MB=128 THREADS="1 2" ROUNDS=3
 for kv in $(cat /proc/cmdline); do
 	case $kv in
@@ -28,11 +29,7 @@ done
 [ -d $thr ] || { echo "ok 1 # SKIP no threads provider"; echo "1..1"; exit 0; }
 [ -d $T/events ] || mount -t tracefs nodev $T
 
-echo threads > $mig/policy/syscall_or_cpuset
-echo 4096 > $thr/min_folio_size
-echo 0 > $thr/min_batch_bytes
-echo dst > $thr/placement
-echo 1 > $thr/enabled
+threads_force
 echo global > $T/trace_clock
 echo 16384 > $T/buffer_size_kb
 for e in migrate_offload/migrate_offload_batch_start \
@@ -41,8 +38,6 @@ for e in migrate_offload/migrate_offload_batch_start \
 	 workqueue/workqueue_execute_end; do
 	echo 1 > $T/events/$e/enable
 done
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 
 for round in $(seq $ROUNDS); do
 	for t in $THREADS; do

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Not a test: helpers the threads benchmarks and probes source.
+mig=/sys/kernel/mm/migration thr=$mig/providers/threads
+
+# threads_force: every folio of a move_pages() batch to the threads
+# provider (policy threads, no thresholds, helpers near the destination).
+threads_force() {
+	echo threads > $mig/policy/syscall_or_cpuset
+	echo 4096 > $thr/min_folio_size
+	echo 0 > $thr/min_batch_bytes
+	echo dst > $thr/placement
+	echo 1 > $thr/enabled
+}
+
+# median: of the numbers on stdin, one a line; "-" when there are none.
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
