@@ -3,10 +3,13 @@
  * The "threads" provider (kind cpu-threads): several CPUs copy one batch.
  *
  * The batch is seen as one run of bytes (its folios back to back) and cut
- * into equal page-aligned shares, one per thread, so a 2 MiB folio is
- * split across threads and small folios are grouped. The calling thread
- * copies the first share itself; helpers run on a dedicated unbound
- * workqueue (its cpumask and affinity are in
+ * into page-aligned chunks, so a 2 MiB folio is split across threads and
+ * small folios are grouped. The calling thread and its helpers take
+ * chunks from the front until none are left, rather than fixed equal
+ * shares: a helper starts only once its CPU has woken up, and with fixed
+ * shares the caller would then wait for the helper's whole share. Taking
+ * chunks, a late helper copies less and the caller more. Helpers run on a
+ * dedicated unbound workqueue (its cpumask and affinity are in
  * /sys/devices/virtual/workqueue/migrate_copy/). Each helper is queued on
  * a chosen CPU: near the destination (or source) node, and always one the
  * caller's cpuset allows; the workqueue's "cpu" affinity scope keeps it
@@ -51,34 +54,42 @@ static const char * const mt_placement_names[MT_NR_PLACEMENTS] = {
 
 static struct workqueue_struct *mt_wq;
 static unsigned int mt_threads = 4;		/* including the caller */
-static unsigned long mt_chunk_size = SZ_256K;	/* smallest share */
+static unsigned long mt_chunk_size = SZ_256K;	/* taken at a time */
 static enum mt_placement mt_placement = MT_NEAR_DST;
 static atomic64_t mt_helper_ns = ATOMIC64_INIT(0);
 static atomic64_t mt_helpers = ATOMIC64_INIT(0);
 
-struct mt_share {
-	struct work_struct work;
+/* One batch being copied: everyone takes chunks at @next. */
+struct mt_batch {
 	struct migrate_copy_req *req;
-	u64 start;		/* byte range of the batch, back to back */
-	u64 end;
+	u64 chunk;
+	atomic64_t next;	/* first byte nobody has taken yet */
+};
+
+struct mt_helper {
+	struct work_struct work;
+	struct mt_batch *batch;
+};
+
+/*
+ * Where one thread is in the batch. The chunks a thread takes only move
+ * forward, so it need not walk the items from the start for each one.
+ */
+struct mt_cursor {
+	unsigned int i;		/* the item holding byte @pos */
+	u64 pos;		/* the first byte of item @i */
 };
 
 /* Copy [start, end) of the batch; mark folios whose copy hit poison. */
-static void mt_copy_range(struct migrate_copy_req *req, u64 start, u64 end)
+static void mt_copy_range(struct migrate_copy_req *req, struct mt_cursor *c,
+			  u64 start, u64 end)
 {
-	u64 pos = 0;
-	unsigned int i;
-
-	for (i = 0; i < req->nr && pos < end; i++) {
-		struct migrate_copy_item *it = req->items[i];
+	while (c->i < req->nr && c->pos < end) {
+		struct migrate_copy_item *it = req->items[c->i];
 		u64 size = folio_size(it->src), off, to;
 
-		if (pos + size <= start) {
-			pos += size;
-			continue;
-		}
-		off = max(start, pos) - pos;
-		to = min(end, pos + size) - pos;
+		off = start > c->pos ? start - c->pos : 0;
+		to = min(end - c->pos, size);
 		for (; off < to; off += PAGE_SIZE) {
 			unsigned long n = off >> PAGE_SHIFT;
 
@@ -87,17 +98,30 @@ static void mt_copy_range(struct migrate_copy_req *req, u64 start, u64 end)
 				WRITE_ONCE(it->status, -EHWPOISON);
 			cond_resched();
 		}
-		pos += size;
+		if (to < size)	/* the rest of the folio is in a later chunk */
+			break;
+		c->pos += size;
+		c->i++;
 	}
+}
+
+static void mt_take_chunks(struct mt_batch *b)
+{
+	u64 bytes = b->req->bytes, start;
+	struct mt_cursor c = {};
+
+	while ((start = atomic64_fetch_add(b->chunk, &b->next)) < bytes)
+		mt_copy_range(b->req, &c, start, min(start + b->chunk, bytes));
 }
 
 static void mt_helper(struct work_struct *work)
 {
-	struct mt_share *share = container_of(work, struct mt_share, work);
+	struct mt_helper *h = container_of(work, struct mt_helper, work);
 	u64 t0 = ktime_get_ns();
 
-	mt_copy_range(share->req, share->start, share->end);
+	mt_take_chunks(h->batch);
 	atomic64_add(ktime_get_ns() - t0, &mt_helper_ns);
+	atomic64_inc(&mt_helpers);
 }
 
 /*
@@ -129,48 +153,54 @@ static void mt_pick_cpus(struct migrate_copy_req *req, struct cpumask *cpus)
 static void mt_copy(struct migrate_copy_provider *prov,
 		    struct migrate_copy_req *req)
 {
-	unsigned int threads = READ_ONCE(mt_threads), nr, i;
-	unsigned long chunk = READ_ONCE(mt_chunk_size);
-	struct mt_share *shares = NULL;
+	struct mt_batch batch = {
+		.req = req,
+		.chunk = READ_ONCE(mt_chunk_size),
+		.next = ATOMIC64_INIT(0),
+	};
+	struct mt_helper *helpers = NULL;
+	unsigned int nr, i;
 	bool have_cpus = false;
 	cpumask_var_t cpus;
-	u64 share;
 	int cpu;
 
 	for (i = 0; i < req->nr; i++)
 		req->items[i]->status = 0;
 
-	nr = min_t(u64, threads, DIV_ROUND_UP_ULL(req->bytes, chunk));
-	if (nr > 1)
+	/* Threads, the caller included: never more than there are chunks. */
+	nr = min_t(u64, READ_ONCE(mt_threads),
+		   DIV_ROUND_UP_ULL(req->bytes, batch.chunk));
+	nr = nr ? nr - 1 : 0;	/* the helpers */
+	if (nr)
 		have_cpus = alloc_cpumask_var(&cpus, GFP_NOWAIT | __GFP_NOWARN);
 	if (have_cpus) {
 		mt_pick_cpus(req, cpus);
-		nr = min(nr, cpumask_weight(cpus) + 1);
-		if (nr > 1)
-			shares = kmalloc_objs(*shares, nr,
-					      GFP_NOWAIT | __GFP_NOWARN);
+		nr = min(nr, cpumask_weight(cpus));
+		if (nr)
+			helpers = kmalloc_objs(*helpers, nr,
+					       GFP_NOWAIT | __GFP_NOWARN);
 	}
-	if (!shares)
-		nr = 1;
-	share = round_up(DIV_ROUND_UP_ULL(req->bytes, nr), PAGE_SIZE);
+	if (!helpers)
+		nr = 0;
 
-	/* Helpers take shares 1..nr-1; the caller keeps share 0. */
 	cpu = -1;
-	for (i = 1; i < nr; i++) {
-		shares[i].req = req;
-		shares[i].start = min(i * share, req->bytes);
-		shares[i].end = min((i + 1) * share, req->bytes);
-		INIT_WORK(&shares[i].work, mt_helper);
+	for (i = 0; i < nr; i++) {
+		helpers[i].batch = &batch;
+		INIT_WORK(&helpers[i].work, mt_helper);
 		cpu = cpumask_next_wrap(cpu, cpus);
-		queue_work_on(cpu, mt_wq, &shares[i].work);
+		queue_work_on(cpu, mt_wq, &helpers[i].work);
 	}
-	mt_copy_range(req, 0, min(share, req->bytes));
-	for (i = 1; i < nr; i++)
-		flush_work(&shares[i].work);
-	atomic64_add(nr - 1, &mt_helpers);
+	mt_take_chunks(&batch);
+	/*
+	 * Nothing is left to take. A helper still queued would find nothing
+	 * either: cancel it instead of waiting for its CPU to wake up. One
+	 * already running may be finishing its last chunk: wait for it.
+	 */
+	for (i = 0; i < nr; i++)
+		cancel_work_sync(&helpers[i].work);
 	if (have_cpus)
 		free_cpumask_var(cpus);
-	kfree(shares);
+	kfree(helpers);
 }
 
 static struct migrate_copy_provider mt_provider = {
