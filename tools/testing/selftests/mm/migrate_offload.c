@@ -378,7 +378,8 @@ TEST_F_TIMEOUT(offload, unload_while_migrating, 600)
 /*
  * The "threads" provider (kind cpu-threads): every byte arrives for 1 to
  * 4 threads and each folio size, and helpers run exactly when more than
- * one thread is allowed.
+ * one thread is allowed. With 3 threads the chunks threads take are 3
+ * pages: they group base pages and end in the middle of larger folios.
  */
 #define THR(f)		PROV("threads", f)
 
@@ -420,6 +421,7 @@ FIXTURE_SETUP(threads)
 	if (nm_use_folio_order(variant->order))
 		SKIP(return, "folio order %u not supported", variant->order);
 	ASSERT_EQ(knobs_save(&self->others, THR("threads")), 0);
+	ASSERT_EQ(knobs_save(&self->others, THR("chunk_size")), 0);
 	/* Below its default thresholds too: every size goes to it here. */
 	ASSERT_EQ(knobs_set(&self->others, THR("min_folio_size"), "4096"), 0);
 	ASSERT_EQ(knobs_set(&self->others, THR("min_batch_bytes"), "0"), 0);
@@ -439,12 +441,15 @@ FIXTURE_TEARDOWN(threads)
 TEST_F_TIMEOUT(threads, one_to_four, 900)
 {
 	unsigned long long folios, helpers;
-	char n[8];
+	char n[8], chunk[16];
 	int t;
 
+	ASSERT_EQ(knob_read(THR("chunk_size"), chunk, sizeof(chunk)), 0);
 	for (t = 1; t <= 4; t++) {
 		snprintf(n, sizeof(n), "%d", t);
 		ASSERT_EQ(knob_write(THR("threads"), n), 0);
+		snprintf(n, sizeof(n), "%ld", 3 * sysconf(_SC_PAGESIZE));
+		ASSERT_EQ(knob_write(THR("chunk_size"), t == 3 ? n : chunk), 0);
 		folios = knob_num(THR("stats/folios"));
 		helpers = knob_num(THR("helpers"));
 		move_all_pairs(_metadata, &self->buf, self->nodes,
