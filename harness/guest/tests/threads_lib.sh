@@ -16,3 +16,8 @@ threads_force() {
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
 }
+
+# quartiles: the 25th, 50th and 75th percentile of the numbers on stdin.
+quartiles() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 3) / 4)], v[int((NR + 1) / 2)], v[int((3 * NR + 3) / 4)]; else print "-" }'
+}

@@ -19,17 +19,20 @@
 #	harness/vm.sh bench threads_trace probe-threads
 . /tests/threads_lib.sh
 T=/sys/kernel/tracing
-MB=128 THREADS="1 2" ROUNDS=3
+MB=128 THREADS="1 2" ROUNDS=3 CHUNKS=
 for kv in $(cat /proc/cmdline); do
 	case $kv in
 	mo.tt_threads=*) THREADS=$(echo "${kv#*=}" | tr , ' ') ;;
 	mo.tt_rounds=*) ROUNDS=${kv#*=} ;;
+	mo.tt_mb=*) MB=${kv#*=} ;;
+	mo.tt_chunks=*) CHUNKS=$(echo "${kv#*=}" | tr , ' ') ;;
 	esac
 done
 [ -d $thr ] || { echo "ok 1 # SKIP no threads provider"; echo "1..1"; exit 0; }
 [ -d $T/events ] || mount -t tracefs nodev $T
 
 threads_force
+CHUNKS=${CHUNKS:-$(cat $thr/chunk_size)}
 echo global > $T/trace_clock
 echo 16384 > $T/buffer_size_kb
 for e in migrate_offload/migrate_offload_batch_start \
@@ -41,7 +44,9 @@ done
 
 for round in $(seq $ROUNDS); do
 	for t in $THREADS; do
+	for chunk in $CHUNKS; do
 		echo $t > $thr/threads
+		echo $chunk > $thr/chunk_size
 		echo 1 > /proc/sys/vm/compact_memory
 		echo > $T/trace
 		echo 1 > $T/tracing_on
@@ -62,8 +67,18 @@ for round in $(seq $ROUNDS); do
 				printf "%d - - -\n", (ts - bs) * 1e6
 			bs = ""
 		}' $T/trace > /tmp/tt.$t
+		cat /tmp/tt.$t >> /tmp/all.$t.$chunk
 		n=$(wc -l < /tmp/tt.$t)
-		echo "# round $round threads=$t: move $((ns / 1000)) us, $n batches; per batch median: batch $(cut -d' ' -f1 /tmp/tt.$t | median) us, wake $(cut -d' ' -f2 /tmp/tt.$t | grep -vx -- - | median) us, helper $(cut -d' ' -f3 /tmp/tt.$t | grep -vx -- - | median) us, after $(cut -d' ' -f4 /tmp/tt.$t | grep -vx -- - | median) us"
+		echo "# round $round threads=$t chunk=$((chunk / 1024))K: move $((ns / 1000)) us, $n batches; per batch median: batch $(cut -d' ' -f1 /tmp/tt.$t | median) us, wake $(cut -d' ' -f2 /tmp/tt.$t | grep -vx -- - | median) us, helper $(cut -d' ' -f3 /tmp/tt.$t | grep -vx -- - | median) us, after $(cut -d' ' -f4 /tmp/tt.$t | grep -vx -- - | median) us"
+	done
+	done
+done
+# Every batch of every round: rounds differ by where their folios lie,
+# which under TCG alone can double a copy's time.
+for t in $THREADS; do
+	for chunk in $CHUNKS; do
+		f=/tmp/all.$t.$chunk
+		echo "# all rounds threads=$t chunk=$((chunk / 1024))K: $(wc -l < $f) batches; batch us quartiles $(cut -d' ' -f1 $f | quartiles), helper $(cut -d' ' -f3 $f | grep -vx -- - | quartiles)"
 	done
 done
 echo 0 > $thr/enabled
