@@ -2,7 +2,8 @@
 /*
  * Move anonymous memory between every ordered pair of NUMA nodes with
  * move_pages() and compare every byte after each move, for base pages,
- * a multi-size THP and PMD-sized THPs.
+ * a multi-size THP and PMD-sized THPs; and check the status move_pages()
+ * reports for every page.
  */
 #include <numa.h>
 #include <stdio.h>
@@ -90,6 +91,32 @@ TEST_F_TIMEOUT(migrate_nodes, all_pairs, 600)
 			}
 		}
 	}
+}
+
+/*
+ * move_pages() is given every base page, so all pages of a large folio:
+ * each one's status must name the node the folio moved to, not -EBUSY
+ * for the pages after the first.
+ */
+TEST_F(migrate_nodes, status)
+{
+	struct nm_buf *b = &self->buf;
+	int dst = self->nodes[1];
+	unsigned long i, wrong = 0, first = 0;
+
+	nm_fill(b, 3);
+	ASSERT_EQ(nm_move(b, self->nodes[0], NULL), 0);
+	ASSERT_EQ(nm_move(b, dst, NULL), 0);
+	for (i = 0; i < b->nr_pages; i++) {
+		if (b->status[i] != dst && !wrong++)
+			first = i;
+	}
+	ASSERT_EQ(wrong, 0) {
+		TH_LOG("%lu of %lu statuses not %d, first: page %lu, %d",
+		       wrong, b->nr_pages, dst, first, b->status[first]);
+	}
+	ASSERT_EQ(nm_misplaced(b, dst), 0);
+	ASSERT_EQ(nm_verify(b, 3, NULL), 0);
 }
 
 /* The folios really have the size the variant asks for. */
