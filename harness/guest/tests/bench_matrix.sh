@@ -18,6 +18,7 @@ for kv in $(cat /proc/cmdline); do
 	mo.bench_mb=*) MB=${kv#*=} ;;
 	mo.bench_reps=*) REPS=${kv#*=} ;;
 	mo.bench_counts=*) COUNTS=$(echo "${kv#*=}" | tr , ' ') ;;
+	mo.bench_sizes=*) SIZES=$(echo "${kv#*=}" | tr , ' ') ;;
 	esac
 done
 
