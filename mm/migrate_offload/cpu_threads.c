@@ -114,7 +114,7 @@ static void mt_take_chunks(struct mt_batch *b)
 		mt_copy_range(b->req, &c, start, min(start + b->chunk, bytes));
 }
 
-static void mt_helper(struct work_struct *work)
+static void mt_helper_work(struct work_struct *work)
 {
 	struct mt_helper *h = container_of(work, struct mt_helper, work);
 	u64 t0 = ktime_get_ns();
@@ -186,7 +186,7 @@ static void mt_copy(struct migrate_copy_provider *prov,
 	cpu = -1;
 	for (i = 0; i < nr; i++) {
 		helpers[i].batch = &batch;
-		INIT_WORK(&helpers[i].work, mt_helper);
+		INIT_WORK(&helpers[i].work, mt_helper_work);
 		cpu = cpumask_next_wrap(cpu, cpus);
 		queue_work_on(cpu, mt_wq, &helpers[i].work);
 	}

@@ -9,7 +9,7 @@
 # threads, the medians per batch of:
 #   batch   migrate_offload_batch_start -> _end (the whole copy)
 #   wake    the helper queued -> running (workqueue_queue_work ->
-#           workqueue_execute_start of mt_helper)
+#           workqueue_execute_start of mt_helper_work)
 #   helper  the helper's copy of its share
 #   after   the helper done -> the batch done: the caller still copying
 #           its own share, or waking up from its wait for the helper
