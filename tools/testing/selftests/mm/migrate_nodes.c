@@ -102,15 +102,13 @@ TEST_F(migrate_nodes, status)
 {
 	struct nm_buf *b = &self->buf;
 	int dst = self->nodes[1];
-	unsigned long i, wrong = 0, first = 0;
+	unsigned long wrong, first = 0;
 
 	nm_fill(b, 3);
 	ASSERT_EQ(nm_move(b, self->nodes[0], NULL), 0);
 	ASSERT_EQ(nm_move(b, dst, NULL), 0);
-	for (i = 0; i < b->nr_pages; i++) {
-		if (b->status[i] != dst && !wrong++)
-			first = i;
-	}
+	/* What move_pages() reported, before nm_misplaced() asks again. */
+	wrong = nm_status_not(b, dst, &first);
 	ASSERT_EQ(wrong, 0) {
 		TH_LOG("%lu of %lu statuses not %d, first: page %lu, %d",
 		       wrong, b->nr_pages, dst, first, b->status[first]);

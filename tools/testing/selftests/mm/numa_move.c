@@ -176,17 +176,30 @@ long nm_move(struct nm_buf *b, int node, unsigned long *misplaced)
 	return ret;
 }
 
-/* How many base pages of the buffer are not on @node. */
-unsigned long nm_misplaced(struct nm_buf *b, int node)
+/*
+ * How many entries of the buffer's status array are not @node; the index
+ * of the first one in *@first (when not NULL and there is one).
+ */
+unsigned long nm_status_not(const struct nm_buf *b, int node,
+			    unsigned long *first)
 {
 	unsigned long i, wrong = 0;
 
+	for (i = 0; i < b->nr_pages; i++) {
+		if (b->status[i] == node)
+			continue;
+		if (!wrong++ && first)
+			*first = i;
+	}
+	return wrong;
+}
+
+/* How many base pages of the buffer are not on @node. */
+unsigned long nm_misplaced(struct nm_buf *b, int node)
+{
 	if (move_pages(0, b->nr_pages, b->pages, NULL, b->status, 0))
 		return b->nr_pages;
-	for (i = 0; i < b->nr_pages; i++)
-		if (b->status[i] != node)
-			wrong++;
-	return wrong;
+	return nm_status_not(b, node, NULL);
 }
 
 /* Count the folios of each order backing the buffer (see vm_util.c). */

@@ -30,6 +30,8 @@ void nm_free(struct nm_buf *b);
 void nm_fill(struct nm_buf *b, uint64_t seed);
 size_t nm_verify(const struct nm_buf *b, uint64_t seed, size_t *first_bad);
 long nm_move(struct nm_buf *b, int node, unsigned long *misplaced);
+unsigned long nm_status_not(const struct nm_buf *b, int node,
+			    unsigned long *first);
 unsigned long nm_misplaced(struct nm_buf *b, int node);
 int nm_folio_orders(const struct nm_buf *b, int *orders, int nr_orders);
 
