@@ -33,8 +33,7 @@ measure() { # measure THREADS: "ns copy_us helper_us" of one move
 	echo "$1" > $thr/threads
 	echo 1 > /proc/sys/vm/compact_memory
 	c0=$(cat $thr/stats/time_us) h0=$(cat $thr/helper_time_us)
-	ns=$(numactl --cpunodebind=0 migrate_bench -m $MB -r 1 -s 2048 |
-		sed -n 's/^raw:.* ns=//p')
+	ns=$(move_ns $MB)
 	[ -n "$ns" ] || return 1
 	echo "$ns $(( $(cat $thr/stats/time_us) - c0 )) $(( $(cat $thr/helper_time_us) - h0 ))"
 }

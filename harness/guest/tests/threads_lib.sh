@@ -12,6 +12,14 @@ threads_force() {
 	echo 1 > $thr/enabled
 }
 
+# move_ns MB: move MB MiB of 2 MiB folios from node 0 to node 1 with a
+# mover bound to node 0 (its helpers then get node 1's CPUs); prints the
+# move_pages() time in ns, nothing when the move failed.
+move_ns() {
+	numactl --cpunodebind=0 migrate_bench -m "$1" -r 1 -s 2048 |
+		sed -n 's/^raw:.* ns=//p'
+}
+
 # median: of the numbers on stdin, one a line; "-" when there are none.
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'

@@ -50,8 +50,7 @@ for round in $(seq $ROUNDS); do
 		echo 1 > /proc/sys/vm/compact_memory
 		echo > $T/trace
 		echo 1 > $T/tracing_on
-		ns=$(numactl --cpunodebind=0 migrate_bench -m $MB -r 1 -s 2048 |
-			sed -n 's/^raw:.* ns=//p')
+		ns=$(move_ns $MB)
 		echo 0 > $T/tracing_on
 		awk '
 		{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break } }
