@@ -139,14 +139,14 @@ int mo_node_policy_init(struct kobject *root)
 	mo_node_attr_ptrs = kcalloc(nr_node_ids + 1,
 				    sizeof(*mo_node_attr_ptrs), GFP_KERNEL);
 	if (!mo_node_policies || !mo_node_attrs || !mo_node_attr_ptrs)
-		goto nomem;
+		goto free_arrays;
 	for_each_node(nid) {
 		struct kobj_attribute *a = &mo_node_attrs[nid];
 
 		sysfs_attr_init(&a->attr);
 		a->attr.name = kasprintf(GFP_KERNEL, "node%d", nid);
 		if (!a->attr.name)
-			goto nomem;
+			goto free_names;
 		a->attr.mode = 0644;
 		a->show = node_show;
 		a->store = node_store;
@@ -154,10 +154,12 @@ int mo_node_policy_init(struct kobject *root)
 	}
 	mo_node_group.attrs = mo_node_attr_ptrs;
 	return sysfs_create_group(root, &mo_node_group);
-nomem:
+
 	/* Built-in and called once at boot: nothing else to undo. */
-	for (nid = 0; mo_node_attrs && nid < nr_node_ids; nid++)
-		kfree(mo_node_attrs[nid].attr.name);
+free_names:
+	while (n--)
+		kfree(mo_node_attr_ptrs[n]->name);
+free_arrays:
 	kfree(mo_node_attr_ptrs);
 	kfree(mo_node_attrs);
 	kfree(mo_node_policies);
