@@ -76,8 +76,11 @@ struct migrate_hint {
  * @src: the folio to copy from (locked, unmapped)
  * @dst: the folio to copy to (locked, of the same size)
  * @status: set by the provider: 0 when copied, -EOPNOTSUPP when
- *	declined, another negative errno when the copy failed. The core
- *	sets it to -EAGAIN ("not copied yet") before each provider.
+ *	declined, -EHWPOISON when reading the source hit a memory error
+ *	(final: nobody reads the folio again, its migration fails), another
+ *	negative errno when the copy failed (the rest of the chain copies
+ *	it). The core sets it to -EAGAIN ("not copied yet") before each
+ *	provider.
  * @failures: how many providers failed to copy it (kept by the core)
  */
 struct migrate_copy_item {

@@ -62,6 +62,13 @@ static void mo_call(struct migrate_offload_entry *e,
 			failed++;
 			it->failures++;
 		}
+		/*
+		 * A memory error in the source is final: reading the folio
+		 * again, by another provider or the CPU, would only consume
+		 * the poison again. Migration's own error path takes it.
+		 */
+		if (it->status == -EHWPOISON)
+			continue;
 		/* Not copied: back to "pending" for the rest of the chain. */
 		it->status = -EAGAIN;
 	}
@@ -165,8 +172,9 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
  * migrate_offload_copy() - copy the contents of a batch of folios
  * @batch: the folios, their migrate reason and the caller's hint
  *
- * On return every item's status is 0 (copied) or the error of the final
- * CPU copy (-EHWPOISON on a memory error): a failing provider costs speed,
+ * On return every item's status is 0 (copied) or -EHWPOISON: a memory
+ * error in the source, met by a provider or by the final CPU copy, after
+ * which nobody reads the folio again. A failing provider costs speed,
  * never data.
  */
 void migrate_offload_copy(struct migrate_copy_batch *batch)

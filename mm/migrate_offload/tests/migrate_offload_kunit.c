@@ -24,6 +24,7 @@ struct kt_prov {
 	unsigned int seen;
 	unsigned int call_sizes[KT_MAX_SEEN];
 	unsigned int fail_every;	/* fail items 0, N, 2N... of a call */
+	unsigned int poison_every;	/* -EHWPOISON for items 0, N, 2N... */
 	bool decline;
 	struct completion *entered;	/* signalled, then wait for release */
 	struct completion *release;
@@ -49,6 +50,10 @@ static void kt_copy(struct migrate_copy_provider *prov,
 
 		if (kp->decline) {
 			it->status = -EOPNOTSUPP;
+			continue;
+		}
+		if (kp->poison_every && !(i % kp->poison_every)) {
+			it->status = -EHWPOISON;
 			continue;
 		}
 		if (kp->fail_every && !(i % kp->fail_every)) {
@@ -512,6 +517,52 @@ static void per_folio_fallback(struct kunit *test)
 	kt_batch_free(&kb);
 }
 
+/* A memory error a provider met is final: nobody reads the folio again. */
+static void poison_is_final(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
+	unsigned int nr = ARRAY_SIZE(kt_orders), i;
+	struct kt_prov mce, next;
+	u64 cpu_folios, cpu_failed;
+	struct kt_batch kb;
+
+	kt_init(&mce, "kt-poison", MIGRATE_COPY_DMA, 20);
+	mce.poison_every = 3;		/* items 0, 3, 6 */
+	kt_init(&next, "kt-next", MIGRATE_COPY_CPU_THREADS, 10);
+	next.decline = true;
+	kt_register(test, &mce);
+	kt_register(test, &next);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr,
+					     NUMA_NO_NODE, NUMA_NO_NODE), 0);
+	kb.b->hint = &hint;
+	cpu_folios = kt_cpu_stat(MO_STAT_FOLIOS);
+	cpu_failed = kt_cpu_stat(MO_STAT_FAILED);
+
+	migrate_offload_copy(kb.b);
+	for (i = 0; i < nr; i++) {
+		struct migrate_copy_item *it = &kb.b->items[i];
+
+		if (i % 3) {
+			KUNIT_EXPECT_EQ(test, it->status, 0);
+			KUNIT_EXPECT_TRUE(test, kt_same(it->src, it->dst));
+		} else {
+			KUNIT_EXPECT_EQ(test, it->status, -EHWPOISON);
+			/* Never copied again: the destination is as it was. */
+			KUNIT_EXPECT_FALSE(test, kt_same(it->src, it->dst));
+		}
+	}
+	KUNIT_EXPECT_EQ(test, kt_stat(&mce, MO_STAT_FAILED), 3);
+	/* The poisoned folios reached neither the next provider ... */
+	KUNIT_EXPECT_EQ(test, next.seen, 0);
+	/* ... nor the CPU, which copied nothing: the others were copied. */
+	KUNIT_EXPECT_EQ(test, kt_cpu_stat(MO_STAT_FOLIOS) - cpu_folios, 0);
+	KUNIT_EXPECT_EQ(test, kt_cpu_stat(MO_STAT_FAILED) - cpu_failed, 0);
+
+	kt_unregister(&mce);
+	kt_unregister(&next);
+	kt_batch_free(&kb);
+}
+
 struct kt_inflight {
 	struct kt_batch *kb;
 	struct kt_prov *kp;
@@ -623,6 +674,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(thresholds_and_caps),
 	KUNIT_CASE(node_affinity),
 	KUNIT_CASE(per_folio_fallback),
+	KUNIT_CASE(poison_is_final),
 	KUNIT_CASE(unregister_in_flight),
 	KUNIT_CASE(threads_provider_copies),
 	{}
