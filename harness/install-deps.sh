@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages the harness needs. Idempotent: nothing is
-# fetched when everything is there already. The second group builds the
+# fetched when everything is there already. ocaml-nox: coccicheck scripts
+# with OCaml rules (badzero.cocci) cannot run without it, and a script
+# that cannot run fails coccicheck. The second group builds the
 # guest's QEMU (bookworm's, with our SDXi device model) from source.
 set -euo pipefail
 
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev ccache cpio
       xz-utils zstd kmod rsync python3 python3-yaml dpkg-dev
       qemu-system-x86 busybox-static libnuma-dev libcap-dev numactl
-      coccinelle git
+      coccinelle ocaml-nox git
       meson ninja-build libglib2.0-dev libpixman-1-dev pkg-config
       libslirp-dev libfdt-dev seabios ipxe-qemu qemu-system-data
       gnuplot-nox stress-ng)
