@@ -5,28 +5,45 @@
 #   MO_PLAN   guest tests of the main boot (default below)
 #   MO_ONLY   run only these guest tests (comma list), no static checks
 #             and no device-model test
+#
+# Before anything runs, it writes down every result it must produce
+# (harness/manifest.py expect: the static checks' names, the manifest's
+# model tests, KUnit suites and guest tests, each boot); at the end every
+# one that is missing is a FAIL. A helper that exits non-zero without
+# printing a FAIL line is a FAIL of its own.
 . "$(dirname "$0")/lib.sh"
 
 PLAN=${MO_PLAN:-smoke,offload,callers,migration,rmap,sdxi,sdxi_migrate,ptdma}
 res=$MO_LOGS/check-results.txt
+expected=$MO_LOGS/check-expected.txt
 mkdir -p "$MO_LOGS"
 : > "$res"
+: > "$expected"
 
 record() { tee -a "$res"; }
 
 summary() {
-	local p f s
-	p=$(grep -c '^PASS' "$res" || true)
-	f=$(grep -c '^FAIL' "$res" || true)
-	s=$(grep -c '^SKIP' "$res" || true)
 	echo
 	echo "== summary ($(( $(date +%s) - mo_t0 ))s; results in $res, logs in $MO_LOGS)"
-	grep '^FAIL' "$res" || true
-	echo "$p passed, $f failed, $s skipped"
-	[ "$f" -eq 0 ]
+	python3 "$MO_HARNESS/manifest.py" check "$expected" "$res"
 }
 
-# A step that must work for anything after it to mean something.
+# reporting NAME CMD...: run a helper that prints "PASS/FAIL/SKIP name"
+# lines and record them; its other output goes to its log, its stderr
+# also to the terminal. A non-zero exit without a FAIL line is a FAIL.
+reporting() {
+	local name=$1 rc=0 out err
+	shift
+	out=$MO_LOGS/step-${name//\//_}.out err=$MO_LOGS/step-${name//\//_}.err
+	"$@" 2>&1 > "$out" | tee "$err" >&2 || rc=$?
+	awk '/^(PASS|FAIL|SKIP) /' "$out" | record
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+		echo "FAIL $name: exited $rc without reporting a failure ($(grep -m1 '^error:' "$err" || tail -n1 "$err"))" | record
+	fi
+}
+
+# gate NAME CMD...: a step that must work for anything after it to mean
+# something; on failure the summary counts all that never ran.
 gate() {
 	local name=$1; shift
 	if "$@" > "$MO_LOGS/step-$name.log" 2>&1; then
@@ -39,36 +56,60 @@ gate() {
 	fi
 }
 
+# The manifest of this run.
+manifest() {
+	local static=$MO_LOGS/static-expected.txt
+	printf '%s =\n' build-kernel build-qemu build-guest
+	if [ -n "${MO_ONLY:-}" ]; then
+		python3 "$MO_HARNESS/manifest.py" expect "$MO_HARNESS/manifest" \
+			--only "check-only:$MO_ONLY"
+	else
+		"$MO_HARNESS/static-checks.sh" --list > "$static"
+		python3 "$MO_HARNESS/manifest.py" expect "$MO_HARNESS/manifest" \
+			--static-list "$static" "check-main:$PLAN" check-cxl:cxl \
+			check-crash:crash
+	fi
+}
+manifest > "$expected.new" 2> "$MO_LOGS/step-manifest.log" ||
+	{ cat "$MO_LOGS/step-manifest.log" >&2; echo "FAIL manifest: cannot list the expected results" | record; summary; exit 1; }
+mv "$expected.new" "$expected"
+step "check: $(wc -l < "$expected") results expected ($expected)"
+
 step "check: kernel source, tree assembly, config, build"
 gate build-kernel "$MO_HARNESS/build-kernel.sh" test
-grep '^\[' "$MO_LOGS/step-build-kernel.log" >&2 || true
+grep '^\[' "$MO_LOGS/step-build-kernel.log" >&2 || :
 
 step "check: QEMU with the SDXi device model"
 gate build-qemu "$MO_HARNESS/build-qemu.sh"
-grep '^\[' "$MO_LOGS/step-build-qemu.log" >&2 || true
+grep '^\[' "$MO_LOGS/step-build-qemu.log" >&2 || :
 
 if [ -z "${MO_ONLY:-}" ]; then
 	step "check: static checks"
-	"$MO_HARNESS/static-checks.sh" | record || true
+	reporting static-checks "$MO_HARNESS/static-checks.sh"
 	# The device models on their own, driven through qtest (seconds).
 	for model in sdxi ptdma; do
 		step "check: $model device model"
-		model_log=$MO_LOGS/$model-model.log
-		: > "$model_log"
-		model_out=$(timeout 600 python3 "$MO_HARNESS/qemu/$model-test.py" \
-			"$MO_QEMU_BIN" "$model_log" 2>> "$model_log") || true
-		grep -E '^(PASS|FAIL)' <<< "$model_out" | record || true
-		grep -qE '^[0-9]+ passed' <<< "$model_out" ||
-			echo "FAIL $model-model: the test did not finish (see $model_log)" | record
+		reporting "$model-model" timeout 600 python3 \
+			"$MO_HARNESS/qemu/$model-test.py" "$MO_QEMU_BIN" \
+			"$MO_LOGS/$model-model.log"
 	done
 fi
 
 gate build-guest "$MO_HARNESS/build-guest.sh" test
 
 boot() {	# boot NAME PLAN [results.py options]
-	local name=$1 plan=$2; shift 2
-	"$MO_HARNESS/vm.sh" test "$plan" "$name" "${MO_TIMEOUT:-1800}" || true
-	python3 "$MO_HARNESS/results.py" "$MO_LOGS/$name.log" "$name" "$@" | record || true
+	local name=$1 plan=$2 rc=0 t0
+	shift 2
+	t0=$(date +%s)
+	"$MO_HARNESS/vm.sh" test "$plan" "$name" "${MO_TIMEOUT:-1800}" || rc=$?
+	# QEMU exits 0 when the guest powers off, and after a panic too
+	# (-no-reboot): anything else is a failure of the boot itself.
+	if [ $rc -ne 0 ]; then
+		echo "FAIL boot/$name/qemu: vm.sh exited $rc$([ $rc != 124 ] || echo ': the guest timed out')" | record
+	fi
+	reporting "results/$name" python3 "$MO_HARNESS/results.py" \
+		"$MO_LOGS/$name.log" "$name" "$@"
+	step "boot $name: $(( $(date +%s) - t0 )) s on the host"
 }
 
 if [ -n "${MO_ONLY:-}" ]; then

@@ -22,7 +22,7 @@ mkdir -p "$out" "$scratch"
 
 # Kconfig only changes through the fragments, our Kconfig files and our
 # patches: skip the (slow) merge when none of them changed.
-key=$( (echo "$MO_KVER"; cat "${files[@]}"; cd "$MO_TOP" &&
+key=$( (echo "$MO_KVER"; cat "$0" "${files[@]}"; cd "$MO_TOP" &&
 	cat $(git ls-files --cached --others --exclude-standard -- patches '*Kconfig*' 2>/dev/null)) |
 	md5sum | cut -d' ' -f1)
 if [ -f "$out/.config" ] && [ "$(cat "$out/.config.key" 2>/dev/null)" = "$key" ]; then

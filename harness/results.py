@@ -15,6 +15,7 @@ Prints one line per result, "PASS name", "FAIL name: why" or
     lockdep splat, hung task or soft lockup anywhere in the log.
 With --expect-crash (the harness's self-test) a boot that crashed and a
 test that never ended are the expected outcome, reported as PASS.
+On stderr: each guest test's time, as the guest's clock saw it.
 """
 import re
 import sys
@@ -86,9 +87,11 @@ def parse_kunit(lines, res):
         res.add("FAIL", "kunit", "%d of %d suites reported" % (seen, planned))
 
 
-def parse_tests(lines, res, expect_crash):
+def parse_tests(lines, kernel, res, expect_crash):
+    """kernel[i]: line i is the kernel's (it had a printk timestamp); a
+    module's KTAP printed while a test runs is not the test's result."""
     test, body = None, []
-    for line in lines:
+    for i, line in enumerate(lines):
         if "@@MO BEGIN " in line:
             test, body = line.split("@@MO BEGIN ", 1)[1].strip(), []
             continue
@@ -97,11 +100,11 @@ def parse_tests(lines, res, expect_crash):
             judge_test(test, body, int(m.group(1)) if m else 1, res)
             test = None
             continue
-        if test:
+        if test and not kernel[i]:
             body.append(line)
     if test:
         if expect_crash:
-            res.add("PASS", "guest/" + test, "crashed as expected")
+            res.add("PASS", "guest/%s/crashed" % test, "as expected")
         else:
             judge_test(test, body, None, res)
 
@@ -136,18 +139,39 @@ def judge_test(test, body, rc, res):
         res.add("FAIL", name, "exit code %d with all results ok" % rc)
 
 
+def print_times(lines, boot):
+    """Where a boot's time went, test by test, for people (stderr)."""
+    rows = []
+    for line in lines:
+        m = re.search(r"@@MO END (\S+) rc=(\d+) start=([\d.]+) end=([\d.]+)",
+                      line)
+        if m:
+            rows.append((m.group(1), int(m.group(2)),
+                         float(m.group(4)) - float(m.group(3))))
+    if not rows:
+        return
+    total = sum(t for _, _, t in rows)
+    sys.stderr.write("guest tests of boot %s (%d tests, %.0f s in the "
+                     "guest):\n" % (boot, len(rows), total))
+    for name, rc, t in rows:
+        sys.stderr.write("  %-16s %6.0f s  rc=%d\n" % (name, t, rc))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     log, boot = args[0], args[1]
     kunit = "--kunit" in sys.argv
     expect_crash = "--expect-crash" in sys.argv
     with open(log, errors="replace") as f:
-        lines = [clean(l) for l in f]
+        raw = f.readlines()
+    lines = [clean(l) for l in raw]
+    kernel = [bool(TS.match(l)) for l in raw]
 
+    print_times(lines, boot)
     res = Results()
     if kunit:
         parse_kunit(lines, res)
-    parse_tests(lines, res, expect_crash)
+    parse_tests(lines, kernel, res, expect_crash)
 
     splats = [l.strip() for l in lines if SPLAT.search(l)]
     done = any("@@MO DONE" in l for l in lines)

@@ -37,6 +37,21 @@ kernel_files() {
 }
 kernel_c=$(kernel_files .c)
 kernel_h=$(kernel_files .h)
+abi_docs=$(echo "$ours" | grep '^Documentation/ABI/' || true)
+
+# --list: the results this script must print, one name a line, computed
+# from the same file lists; check.sh reports any that goes missing.
+if [ "${1:-}" = --list ]; then
+	for p in $patches; do echo "checkpatch/$p"; done
+	for f in $ours; do echo "checkpatch/$f"; done
+	echo sparse/valid
+	for f in $kernel_c; do echo "sparse+W=1/$f"; done
+	for f in $kernel_c $kernel_h; do echo "kernel-doc/$f"; done
+	for f in $abi_docs; do echo "abi/$f"; done
+	echo maintainers
+	echo coccicheck
+	exit 0
+fi
 
 # --- checkpatch ---------------------------------------------------------
 # The tree comes from Debian's tarball, without git history: checkpatch
@@ -104,9 +119,7 @@ fi
 # --- kernel-doc -----------------------------------------------------------
 # Upstream files we patch may carry warnings of their own: only warnings
 # the pristine file does not have count (line numbers aside).
-kd_count=0
 for f in $kernel_c $kernel_h; do
-	kd_count=$((kd_count + 1))
 	out=$(cd "$tree" && scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9][0-9]* / /' | sort -u)
 	if [ -f "$MO_SRC/$f" ]; then
 		base=$(cd "$MO_SRC" && scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9][0-9]* / /' | sort -u)
@@ -115,12 +128,13 @@ for f in $kernel_c $kernel_h; do
 	if [ -n "$out" ]; then
 		echo "$out" >> "$logdir/kernel-doc.log"
 		fail "kernel-doc/$f" "$(echo "$out" | head -n1)"
+	else
+		pass "kernel-doc/$f"
 	fi
 done
-pass "kernel-doc ($kd_count files)"
 
 # --- ABI documentation ------------------------------------------------------
-for f in $(echo "$ours" | grep '^Documentation/ABI/' || true); do
+for f in $abi_docs; do
 	out=$(cd "$tree" && python3 tools/docs/get_abi.py validate 2>&1 | grep -F "$f" || true)
 	n=$(cd "$tree" && python3 tools/docs/get_abi.py search '.' 2>/dev/null | grep -c "Defined on file(s):.*$f" || true)
 	if [ -n "$out" ]; then
@@ -133,14 +147,20 @@ for f in $(echo "$ours" | grep '^Documentation/ABI/' || true); do
 done
 
 # --- MAINTAINERS covers every new file ------------------------------------------
+uncovered=()
 for f in $(echo "$ours" | grep -v '^Documentation/.*index.rst$' || true); do
-	# Not "| grep -q": with pipefail, its early exit would fail the pipe.
-	sections=$(cd "$tree" && scripts/get_maintainer.pl --no-git --sections -f "$f" 2>/dev/null || true)
+	# get_maintainer.pl's status is no verdict: only the sections count.
+	sections=$(cd "$tree" && scripts/get_maintainer.pl --no-git --sections -f "$f" 2>/dev/null) ||
+		sections=
 	if ! grep -qE '^(MEMORY MANAGEMENT - MIGRATION COPY OFFLOAD|.*SDXI.*|.*PTDMA.*)$' <<< "$sections"; then
-		fail "maintainers/$f" "not covered by one of our MAINTAINERS entries"
+		uncovered+=("$f")
 	fi
 done
-pass "maintainers ($(echo "$ours" | wc -l) files checked)"
+if [ ${#uncovered[@]} -gt 0 ]; then
+	fail maintainers "${#uncovered[@]} files not covered by one of our MAINTAINERS entries: ${uncovered[*]}"
+else
+	pass "maintainers ($(echo "$ours" | wc -l) files checked)"
+fi
 
 # --- coccicheck -----------------------------------------------------------
 # Every report-mode script on all our kernel C files at once; the result is
@@ -148,25 +168,40 @@ pass "maintainers ($(echo "$ours" | wc -l) files checked)"
 if ! command -v spatch >/dev/null; then
 	fail "coccicheck" "spatch (coccinelle) is not installed"
 elif [ -n "$kernel_c" ]; then
+	# Keyed on everything that makes the verdict: spatch, the files and
+	# the pristine copies of the upstream ones (the baseline), the
+	# scripts, and the scripts that run them (this one, cocci.sh, lib.sh).
 	key=$( (spatch --version | head -n1; cd "$tree" && cat $kernel_c $kernel_h \
-		scripts/coccinelle/*/*.cocci "$MO_HARNESS/cocci.sh") | md5sum | cut -c1-16)
+		scripts/coccinelle/*/*.cocci; for f in $kernel_c; do
+			if [ -f "$MO_SRC/$f" ]; then cat "$MO_SRC/$f"; fi; done
+		cat "$MO_HARNESS/cocci.sh" "$MO_HARNESS/static-checks.sh" \
+		"$MO_HARNESS/lib.sh") | md5sum | cut -c1-16)
 	stamp=$MO_CACHE/cocci/$key
 	if [ -f "$stamp" ]; then
 		pass "coccicheck ($(echo "$kernel_c" | wc -l) files, cached)"
 	else
 		step "static: coccicheck on $(echo "$kernel_c" | wc -l) files"
-		out=$("$MO_HARNESS/cocci.sh" "$tree" "$cb" $kernel_c) || true
+		# cocci.sh exits 1 when it has reports, 2 and up when it failed.
+		rc=0 cocci_ran=1
+		out=$("$MO_HARNESS/cocci.sh" "$tree" "$cb" $kernel_c) || rc=$?
+		[ $rc -le 1 ] || { cocci_ran=0; fail coccicheck "cocci.sh failed (exit $rc) on our tree"; }
 		# Upstream files we patch: only reports the pristine file lacks
 		# count (line and column numbers aside), as for kernel-doc.
-		upstream=$(for f in $kernel_c; do [ -f "$MO_SRC/$f" ] && echo "$f"; done)
+		upstream=$(for f in $kernel_c; do
+			if [ -f "$MO_SRC/$f" ]; then echo "$f"; fi; done)
 		if [ -n "$out" ] && [ -n "$upstream" ]; then
 			norm() { sed -E 's/:[0-9]+:[0-9]+-[0-9]+:/:/; s/line [0-9]+/line N/g'; }
-			base=$("$MO_HARNESS/cocci.sh" "$MO_SRC" "$cb" $upstream | norm) || true
+			rc=0
+			base=$("$MO_HARNESS/cocci.sh" "$MO_SRC" "$cb" $upstream) || rc=$?
+			[ $rc -le 1 ] || { cocci_ran=0; fail coccicheck "cocci.sh failed (exit $rc) on the pristine tree"; }
+			base=$(norm <<< "$base")
 			out=$(while IFS= read -r line; do
 				grep -qxF -- "$(norm <<< "$line")" <<< "$base" || echo "$line"
 			done <<< "$out")
 		fi
-		if [ -z "$out" ]; then
+		if [ $cocci_ran = 0 ]; then
+			:	# reported above; nothing to cache
+		elif [ -z "$out" ]; then
 			mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 			pass "coccicheck ($(echo "$kernel_c" | wc -l) files)"
 		else
