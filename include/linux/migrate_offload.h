@@ -150,6 +150,12 @@ struct migrate_copy_thresholds {
  *	it returns it must not touch any folio of @req again (a timed-out
  *	DMA transfer is terminated first): the next provider or the CPU
  *	copies what it did not.
+ * @enable: optional; called with true before the provider is enabled
+ *	(an error keeps it disabled) and with false once it is disabled
+ *	(batches already in @copy may still run). A provider takes what it
+ *	holds only while enabled here, e.g. a DMA provider's channels,
+ *	which other dmaengine clients can have while it is disabled. Called
+ *	under the core's mutex, which no migration takes: it may allocate.
  * @groups: optional attribute groups of its own knobs, created in its
  *	sysfs directory
  * @entry: private to the core
@@ -163,6 +169,7 @@ struct migrate_copy_provider {
 	struct migrate_copy_thresholds thresholds;
 	void (*copy)(struct migrate_copy_provider *prov,
 		     struct migrate_copy_req *req);
+	int (*enable)(struct migrate_copy_provider *prov, bool enable);
 	const struct attribute_group **groups;
 	struct migrate_offload_entry *entry;
 };

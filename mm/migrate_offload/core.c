@@ -78,11 +78,19 @@ int mo_set_enabled(struct migrate_offload_entry *e, bool enable)
 		return enable ? 0 : -EINVAL;
 	if (e->enabled == enable)
 		return 0;
+	if (enable && e->prov->enable) {
+		int ret = e->prov->enable(e->prov, true);
+
+		if (ret)
+			return ret;
+	}
 	WRITE_ONCE(e->enabled, enable);
 	if (enable && mo_nr_offloaders++ == 0)
 		static_branch_enable(&mo_active_key);
 	else if (!enable && --mo_nr_offloaders == 0)
 		static_branch_disable(&mo_active_key);
+	if (!enable && e->prov->enable)
+		e->prov->enable(e->prov, false);
 	return 0;
 }
 
