@@ -13,10 +13,12 @@
 #include <linux/dmaengine.h>
 #include <linux/fault-inject.h>
 #include <linux/migrate_offload.h>
+#include <linux/mutex.h>
 #include <linux/rwsem.h>
 
 #define MDMA_MAX_CHANS		32
 #define MDMA_DEVICES_LEN	256
+#define MDMA_REFUSED_LEN	96
 
 /*
  * struct mdma_chan - one channel the provider holds
@@ -44,6 +46,11 @@ enum mdma_stat {
 
 /*
  * struct mdma - the provider's state
+ * @scan_lock: serialises taking and giving back channels; never taken
+ *	by a batch, so it may be held across dma_request_channel()
+ * @enabled: channels are held only while the provider is enabled
+ * @refused: channels the last scan would not use, with the reason
+ * @nr_refused: entries in @refused
  * @rwsem: read for a batch in flight, write to change the channel set
  * @chans: channels held, @nr of them
  * @devices: admin's comma-separated engine names; empty for all
@@ -52,6 +59,10 @@ enum mdma_stat {
  * @max_errors: drop a channel after this many failed batches in a row
  */
 struct mdma {
+	struct mutex scan_lock;		/* see above: not in the copy path */
+	bool enabled;
+	char refused[MDMA_MAX_CHANS][MDMA_REFUSED_LEN];
+	unsigned int nr_refused;
 	struct rw_semaphore rwsem;
 	struct mdma_chan chans[MDMA_MAX_CHANS];
 	unsigned int nr;
@@ -74,7 +85,7 @@ static inline void mdma_stat_add(enum mdma_stat s, long v)
 
 /* dma_chans.c */
 int mdma_chans_scan(void);
-void mdma_chans_release_all(void);
+int mdma_chans_enable(bool enable);
 void mdma_chans_failed(struct mdma_chan *mc, bool failed);
 int mdma_chans_init(void);
 void mdma_chans_exit(void);

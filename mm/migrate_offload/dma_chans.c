@@ -4,8 +4,17 @@
  *
  * The provider takes channels for itself with dma_request_channel(), so
  * they are its own (the dmaengine core marks their device DMA_PRIVATE),
- * from any engine with DMA_MEMCPY whose name the admin allows. Channels
- * are taken at load and on request (a write to "devices" or "rescan").
+ * from any engine with DMA_MEMCPY whose name the admin allows, and only
+ * while it is enabled: a disabled provider leaves every channel to other
+ * dmaengine clients (ntb_transport wants PTDMA's only channel). Channels
+ * are taken when the provider is enabled and on request (a write to
+ * "devices" or "rescan"), given back when it is disabled.
+ *
+ * A channel is taken only if its driver can stop it: a batch that timed
+ * out terminates its transfers, and only device_terminate_all() plus
+ * device_synchronize() promise that no transfer runs, and no callback
+ * comes, afterwards. Channels refused are listed, with the reason, in
+ * "refused".
  *
  * A channel is given back when its engine is being unbound (a bus
  * notifier sees the unbind before the driver's remove runs, and waits
@@ -16,8 +25,10 @@
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
 #include <linux/device.h>
+#include <linux/lockdep.h>
 #include <linux/platform_device.h>
 #include <linux/pci.h>
+#include <linux/sprintf.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
@@ -41,9 +52,31 @@ static bool mdma_dev_wanted(const char *name)
 	return false;
 }
 
+/* Why a channel cannot be used, or NULL. */
+static const char *mdma_unfit(struct dma_chan *chan)
+{
+	if (!chan->device->device_terminate_all)
+		return "cannot be terminated (no device_terminate_all)";
+	if (!chan->device->device_synchronize)
+		return "cannot be synchronised (no device_synchronize)";
+	return NULL;
+}
+
+/* Called by dma_request_channel() under mdma.scan_lock. */
 static bool mdma_filter(struct dma_chan *chan, void *param)
 {
-	return mdma_dev_wanted(dev_name(chan->device->dev));
+	const char *why;
+
+	if (!mdma_dev_wanted(dev_name(chan->device->dev)))
+		return false;
+	why = mdma_unfit(chan);
+	if (!why)
+		return true;
+	if (mdma.nr_refused < MDMA_MAX_CHANS)
+		snprintf(mdma.refused[mdma.nr_refused++], MDMA_REFUSED_LEN,
+			 "%s %s: %s", dma_chan_name(chan),
+			 dev_name(chan->device->dev), why);
+	return false;
 }
 
 /* Node affinity: the nodes of the engines held; none known means any. */
@@ -76,17 +109,25 @@ static void mdma_release(unsigned int i)
 	mdma.chans[i] = mdma.chans[--mdma.nr];
 }
 
-/**
- * mdma_chans_scan() - take every wanted channel, give back unwanted ones
- *
- * Return: the number of channels held afterwards.
- */
-int mdma_chans_scan(void)
+/* Give back every channel. */
+static void mdma_release_all(void)
 {
+	down_write(&mdma.rwsem);
+	while (mdma.nr)
+		mdma_release(mdma.nr - 1);
+	mdma_update_nodes();
+	up_write(&mdma.rwsem);
+}
+
+/* Take every wanted channel, give back unwanted ones; under scan_lock. */
+static int mdma_scan_locked(void)
+{
+	struct dma_chan *got[MDMA_MAX_CHANS];
+	unsigned int i, n = 0, room;
 	dma_cap_mask_t mask;
-	unsigned int i;
 	int nr;
 
+	lockdep_assert_held(&mdma.scan_lock);
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
 
@@ -96,12 +137,30 @@ int mdma_chans_scan(void)
 			mdma_release(i);
 		else
 			i++;
-	while (mdma.nr < MDMA_MAX_CHANS) {
+	mdma_update_nodes();
+	room = MDMA_MAX_CHANS - mdma.nr;
+	up_write(&mdma.rwsem);
+
+	/*
+	 * Not under the rwsem: a channel's alloc_chan_resources may reclaim,
+	 * and reclaim may demote through this provider, whose batches take
+	 * the rwsem for reading. The set only shrinks meanwhile (reap,
+	 * unbind), so the room counted above is still there.
+	 */
+	mdma.nr_refused = 0;
+	while (n < room) {
 		struct dma_chan *chan = dma_request_channel(mask, mdma_filter,
 							    NULL);
 
 		if (!chan)
 			break;
+		got[n++] = chan;
+	}
+
+	down_write(&mdma.rwsem);
+	for (i = 0; i < n; i++) {
+		struct dma_chan *chan = got[i];
+
 		mdma.chans[mdma.nr++] = (struct mdma_chan) {
 			.chan = chan,
 			.node = dev_to_node(chan->device->dev),
@@ -115,13 +174,41 @@ int mdma_chans_scan(void)
 	return nr;
 }
 
-void mdma_chans_release_all(void)
+/**
+ * mdma_chans_scan() - take every wanted channel, give back unwanted ones
+ *
+ * Does nothing while the provider is disabled: it holds no channel then.
+ *
+ * Return: the number of channels held afterwards.
+ */
+int mdma_chans_scan(void)
 {
-	down_write(&mdma.rwsem);
-	while (mdma.nr)
-		mdma_release(mdma.nr - 1);
-	mdma_update_nodes();
-	up_write(&mdma.rwsem);
+	int nr = 0;
+
+	mutex_lock(&mdma.scan_lock);
+	if (mdma.enabled)
+		nr = mdma_scan_locked();
+	mutex_unlock(&mdma.scan_lock);
+	return nr;
+}
+
+/**
+ * mdma_chans_enable() - take the channels, or give them all back
+ * @enable: whether the provider is being enabled
+ *
+ * Return: 0. Enabling with no channel to take succeeds: the provider
+ * declines every batch until a rescan finds one.
+ */
+int mdma_chans_enable(bool enable)
+{
+	mutex_lock(&mdma.scan_lock);
+	mdma.enabled = enable;
+	if (enable)
+		pr_info("%d channels\n", mdma_scan_locked());
+	else
+		mdma_release_all();
+	mutex_unlock(&mdma.scan_lock);
+	return 0;
 }
 
 static void mdma_reap(struct work_struct *work)
@@ -221,5 +308,5 @@ void mdma_chans_exit(void)
 	bus_unregister_notifier(&pci_bus_type, &mdma_pci_nb);
 #endif
 	cancel_work_sync(&mdma_reap_work);
-	mdma_chans_release_all();
+	mdma_chans_enable(false);
 }

@@ -5,11 +5,14 @@
  * ...). Registered disabled; enable it in
  * /sys/kernel/mm/migration/providers/dmaengine/.
  *
+ * Channels are held only while the provider is enabled.
+ *
  * Knobs in that directory:
  *   devices     engines to use, comma-separated device names (empty: all);
  *               writing it takes and gives back channels accordingly
  *   rescan      write anything: take channels that appeared since
  *   in_use      the channels held, with their NUMA node
+ *   refused     channels of wanted engines it will not use, and why
  *   channels    most channels one batch is spread over
  *   timeout_ms  how long a batch may take before it is terminated
  *   max_errors  drop a channel after this many failed batches in a row
@@ -39,6 +42,11 @@ DECLARE_FAULT_ATTR(mdma_fail_submit);
 DECLARE_FAULT_ATTR(mdma_fail_completion);
 static struct dentry *mdma_debugfs;
 
+static int mdma_enable(struct migrate_copy_provider *prov, bool enable)
+{
+	return mdma_chans_enable(enable);
+}
+
 struct migrate_copy_provider mdma_provider = {
 	.name = "dmaengine",
 	.owner = THIS_MODULE,
@@ -60,6 +68,7 @@ struct migrate_copy_provider mdma_provider = {
 		.min_batch_bytes = SZ_1M,
 	},
 	.copy = mdma_copy,
+	.enable = mdma_enable,
 };
 
 static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -119,6 +128,21 @@ static ssize_t in_use_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute in_use_attr = __ATTR_RO(in_use);
 
+static ssize_t refused_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	unsigned int i;
+	int len = 0;
+
+	mutex_lock(&mdma.scan_lock);
+	for (i = 0; i < mdma.nr_refused; i++)
+		len += sysfs_emit_at(buf, len, "%s\n", mdma.refused[i]);
+	mutex_unlock(&mdma.scan_lock);
+	return len;
+}
+
+static struct kobj_attribute refused_attr = __ATTR_RO(refused);
+
 /* The unsigned knobs: a variable and the range it accepts. */
 struct mdma_knob {
 	struct kobj_attribute attr;
@@ -164,6 +188,7 @@ static struct attribute *mdma_attrs[] = {
 	&devices_attr.attr,
 	&rescan_attr.attr,
 	&in_use_attr.attr,
+	&refused_attr.attr,
 	&mdma_knobs[0].attr.attr,
 	&mdma_knobs[1].attr.attr,
 	&mdma_knobs[2].attr.attr,
@@ -223,6 +248,7 @@ static int __init mdma_init(void)
 {
 	int ret;
 
+	mutex_init(&mdma.scan_lock);
 	init_rwsem(&mdma.rwsem);
 	ret = mdma_chans_init();
 	if (ret)
@@ -234,7 +260,6 @@ static int __init mdma_init(void)
 	fault_create_debugfs_attr("fail_completion", mdma_debugfs,
 				  &mdma_fail_completion);
 
-	pr_info("%d channels\n", mdma_chans_scan());
 	mdma_provider.groups = mdma_groups;
 	ret = migrate_offload_register(&mdma_provider);
 	if (ret) {
