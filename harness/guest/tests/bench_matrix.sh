@@ -46,7 +46,10 @@ if [ -d $mig ]; then
 	setups="default enabled threads-1 threads-2 threads-3 threads-4"
 	if [ -d $mig/providers/dmaengine ] && [ -n "$sdxi" ]; then
 		echo "$sdxi" > $mig/providers/dmaengine/devices
+		# Channels are held only while the provider is enabled.
+		echo 1 > $mig/providers/dmaengine/enabled
 		nch=$(wc -l < $mig/providers/dmaengine/in_use)
+		echo 0 > $mig/providers/dmaengine/enabled
 		for c in 1 2 4 8; do [ $c -le "$nch" ] && setups="$setups dma-$c"; done
 	fi
 	[ -d $mig/providers/dmaengine ] && [ -n "$ptdma" ] && setups="$setups ptdma-1"

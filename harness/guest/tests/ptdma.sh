@@ -85,6 +85,7 @@ rmmod dmatest
 mig=/sys/kernel/mm/migration dma=$mig/providers/dmaengine
 modprobe migrate_dma
 echo "$fn" > $dma/devices
+echo 1 > $dma/enabled
 held=$(grep -c "$fn" $dma/in_use)
 check "dmaengine provider takes the PTDMA channel" \
 	$([ "$held" -ge 1 ] && [ "$(wc -l < $dma/in_use)" = "$held" ]; echo $?) \

@@ -28,10 +28,14 @@ moves() { # moves LOGNAME [migrate_nodes options]: bytes verified
 modprobe sdxi && modprobe migrate_dma
 check "load sdxi and migrate_dma" $?
 [ -d "$dma" ] || { echo "1..$n"; exit 1; }
+# Disabled, the provider leaves every channel to other clients.
+check "disabled provider holds no channel" $([ -z "$(cat "$dma/in_use")" ]; echo $?)
+echo 1 > "$dma/enabled"
 nch=$(wc -l < "$dma/in_use")
 check "dma provider holds the SDXi channels" $([ "$nch" -ge 2 ]; echo $?) "$nch channels"
 nodes=$(sed 's/.*node=//' "$dma/in_use" | sort -u | tr '\n' ' ')
 check "channels on several nodes" $([ "$(echo $nodes | wc -w)" -ge 2 ]; echo $?) "nodes $nodes"
+check "no SDXi channel refused" $([ -z "$(cat "$dma/refused")" ]; echo $?) "$(head -n1 "$dma/refused")"
 
 for p in "$mig"/policy/*; do echo none > "$p"; done
 # By name: another provider of kind dma (the selftests' "test") may be
@@ -166,6 +170,7 @@ check "callers through dmaengine: demotion, node preference, driver hint" $r \
 	"$(grep -m1 'demoted' /tmp/callers.log | sed 's/^# *//')"
 
 echo 0 > "$dma/enabled"
+check "disabling gives the channels back" $([ -z "$(cat "$dma/in_use")" ]; echo $?)
 rmmod migrate_dma
 check "unload migrate_dma" $?
 echo "1..$n"

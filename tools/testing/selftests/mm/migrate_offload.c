@@ -604,15 +604,16 @@ FIXTURE_SETUP(dmaengine)
 			SKIP(return, "no migrate_dma module");
 		self->loaded = true;
 	}
-	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
-	if (!in_use[0])
-		SKIP(return, "no DMA_MEMCPY channel");
 	if (nm_use_folio_order(variant->order))
 		SKIP(return, "folio order %u not supported", variant->order);
 	ASSERT_EQ(knobs_save(&self->others, DMAE("channels")), 0);
 	ASSERT_EQ(knobs_set(&self->others, DMAE("min_folio_size"), "4096"), 0);
 	ASSERT_EQ(knobs_set(&self->others, DMAE("min_batch_bytes"), "0"), 0);
+	/* The provider holds channels only while it is enabled. */
 	ASSERT_EQ(knobs_set(&self->others, DMAE("enabled"), "1"), 0);
+	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	if (!in_use[0])
+		SKIP(return, "no DMA_MEMCPY channel");
 	ASSERT_EQ(knobs_set(&self->others, POLICY, "dmaengine"), 0);
 	policies_isolate(&self->others, "syscall_or_cpuset");
 	ASSERT_EQ(nm_alloc(&self->buf, BUF_SIZE, variant->order), 0);
@@ -675,6 +676,7 @@ static const struct bad_write bad_dma_writes[] = {
 	{ DMAE("max_errors"), "-1" },
 	{ DMAE("devices"), "a b" },
 	{ DMAE("in_use"), "x" },
+	{ DMAE("refused"), "x" },
 };
 
 TEST(dmaengine_bad_input)
