@@ -38,18 +38,23 @@ struct mdma_item {
 	bool engine_failed;		/* the engine, not an injection, failed */
 };
 
-/* One channel's share of the batch: items [first, first + nr). */
+/*
+ * One channel's share of the batch: items [first, first + nr), and the
+ * same run of the batch's scatterlists.
+ */
 struct mdma_part {
 	struct mdma_chan *mc;
 	unsigned int first, nr;
-	struct sg_table src, dst;
+	struct sg_table src, dst;	/* views into mdma_batch's tables */
 	bool mapped;
 };
 
+/* One entry per folio in each table, in the order of the items. */
 struct mdma_batch {
 	refcount_t pending;		/* transfers not reported, plus ours */
 	struct completion done;
 	struct mdma_item *items;
+	struct sg_table src, dst;
 	struct mdma_part parts[MDMA_MAX_CHANS];
 };
 
@@ -88,44 +93,73 @@ static unsigned int mdma_pick(struct migrate_copy_req *req,
 	return n;
 }
 
-static int mdma_map(struct mdma_part *p, struct migrate_copy_req *req)
-{
-	struct device *dev = p->mc->chan->device->dev;
-	struct scatterlist *s, *d;
-	unsigned int i;
-	int ret;
+/*
+ * Everything a batch needs is allocated before it takes mdma.rwsem, and
+ * not from the reserves. Reclaim can migrate (demotion), so any
+ * allocation here may recurse into this provider; a recursing batch
+ * must not wait for the rwsem behind a writer queued after us. And
+ * under PF_MEMALLOC (kswapd, direct reclaim) the allocation would
+ * otherwise eat the emergency reserves, when failing it only costs a
+ * CPU copy.
+ */
+#define MDMA_GFP	(GFP_NOIO | __GFP_NOWARN | __GFP_NOMEMALLOC)
 
-	ret = sg_alloc_table(&p->src, p->nr, GFP_NOIO);
-	if (ret)
-		return ret;
-	ret = sg_alloc_table(&p->dst, p->nr, GFP_NOIO);
-	if (ret)
-		goto free_src;
-	s = p->src.sgl;
-	d = p->dst.sgl;
-	for (i = 0; i < p->nr; i++) {
-		struct migrate_copy_item *it = req->items[p->first + i];
+static void mdma_free(struct mdma_batch *b)
+{
+	sg_free_table(&b->dst);
+	sg_free_table(&b->src);
+	kfree(b->items);
+	kfree(b);
+}
+
+static struct mdma_batch *mdma_alloc(struct migrate_copy_req *req)
+{
+	struct scatterlist *s, *d;
+	struct mdma_batch *b;
+	unsigned int i;
+
+	b = kzalloc_obj(*b, MDMA_GFP);
+	if (!b)
+		return NULL;
+	b->items = kzalloc_objs(*b->items, req->nr, MDMA_GFP);
+	if (!b->items || sg_alloc_table(&b->src, req->nr, MDMA_GFP) ||
+	    sg_alloc_table(&b->dst, req->nr, MDMA_GFP)) {
+		mdma_free(b);
+		return NULL;
+	}
+	s = b->src.sgl;
+	d = b->dst.sgl;
+	for (i = 0; i < req->nr; i++) {
+		struct migrate_copy_item *it = req->items[i];
 
 		sg_set_folio(s, it->src, folio_size(it->src), 0);
 		sg_set_folio(d, it->dst, folio_size(it->dst), 0);
 		s = sg_next(s);
 		d = sg_next(d);
 	}
+	return b;
+}
+
+/* Map the part's run of entries, starting at @s and @d. */
+static int mdma_map(struct mdma_part *p, struct scatterlist *s,
+		    struct scatterlist *d)
+{
+	struct device *dev = p->mc->chan->device->dev;
+	int ret;
+
+	p->src = (struct sg_table) { .sgl = s, .orig_nents = p->nr };
+	p->dst = (struct sg_table) { .sgl = d, .orig_nents = p->nr };
 	ret = dma_map_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
 	if (ret)
-		goto free_dst;
+		goto err;
 	ret = dma_map_sgtable(dev, &p->dst, DMA_FROM_DEVICE, 0);
-	if (ret)
-		goto unmap_src;
+	if (ret) {
+		dma_unmap_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
+		goto err;
+	}
 	p->mapped = true;
 	return 0;
-
-unmap_src:
-	dma_unmap_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
-free_dst:
-	sg_free_table(&p->dst);
-free_src:
-	sg_free_table(&p->src);
+err:
 	mdma_stat_add(MDMA_MAP_ERRORS, 1);
 	return ret;
 }
@@ -138,8 +172,6 @@ static void mdma_unmap(struct mdma_part *p)
 		return;
 	dma_unmap_sgtable(dev, &p->dst, DMA_FROM_DEVICE, 0);
 	dma_unmap_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
-	sg_free_table(&p->dst);
-	sg_free_table(&p->src);
 }
 
 /* A cursor over the DMA segments of one side. */
@@ -253,18 +285,14 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	       struct migrate_copy_req *req)
 {
 	struct mdma_chan *pick[MDMA_MAX_CHANS];
-	unsigned int i, n, parts;
+	unsigned int i, j, n, parts;
+	struct scatterlist *s, *d;
 	struct mdma_batch *b;
 	unsigned long left = 1;
 
-	b = kzalloc_obj(*b, GFP_NOIO | __GFP_NOWARN);
+	b = mdma_alloc(req);
 	if (!b)
 		return;		/* every item stays -EAGAIN: declined */
-	b->items = kzalloc_objs(*b->items, req->nr, GFP_NOIO | __GFP_NOWARN);
-	if (!b->items) {
-		kfree(b);
-		return;
-	}
 	init_completion(&b->done);
 	refcount_set(&b->pending, 1);	/* ours, dropped after submitting */
 	for (i = 0; i < req->nr; i++)
@@ -276,16 +304,20 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		goto out_unlock;
 	mdma_split(b, req, pick, n);
 	parts = 0;
+	s = b->src.sgl;
+	d = b->dst.sgl;
 	for (i = 0; i < n && b->parts[i].nr; i++, parts++) {
 		struct mdma_part *p = &b->parts[i];
-		unsigned int j;
+		int ret = mdma_map(p, s, d);
 
-		if (mdma_map(p, req)) {
-			for (j = 0; j < p->nr; j++)
+		for (j = 0; j < p->nr; j++) {
+			if (ret)
 				b->items[p->first + j].status = -EAGAIN;
-			continue;
+			s = sg_next(s);
+			d = sg_next(d);
 		}
-		mdma_submit(b, p, req);
+		if (!ret)
+			mdma_submit(b, p, req);
 	}
 
 	if (!refcount_dec_and_test(&b->pending)) {
@@ -305,7 +337,6 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 		bool copied = false, broken = !left;
-		unsigned int j;
 
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = &b->items[p->first + j];
@@ -329,6 +360,5 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	}
 out_unlock:
 	up_read(&mdma.rwsem);
-	kfree(b->items);
-	kfree(b);
+	mdma_free(b);
 }
