@@ -15,6 +15,7 @@
 #include <linux/migrate_offload.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/wait.h>
 
 #define MDMA_MAX_CHANS		32
 #define MDMA_DEVICES_LEN	256
@@ -25,11 +26,15 @@
  * @chan: the dmaengine channel, requested with dma_request_channel()
  * @node: NUMA node of its engine (NUMA_NO_NODE if unknown)
  * @errors: consecutive batches that failed on it
+ * @term_gen: odd while a batch terminates the channel, two more after
+ *	each terminate: it tells the batches whose transfers were on the
+ *	channel when a terminate began that those transfers are gone
  */
 struct mdma_chan {
 	struct dma_chan *chan;
 	int node;
 	unsigned int errors;
+	atomic_t term_gen;
 };
 
 /* Descriptor-level counters, shown in providers/dmaengine/dma_stats/. */
@@ -38,6 +43,7 @@ enum mdma_stat {
 	MDMA_COMPLETED,		/* descriptors that reported success */
 	MDMA_FAILED,		/* descriptors that failed or never ran */
 	MDMA_TIMEOUTS,		/* batches that timed out */
+	MDMA_ABORTED,		/* batches cut short by another's terminate */
 	MDMA_SUBMIT_ERRORS,	/* prep or submit refused */
 	MDMA_MAP_ERRORS,	/* dma_map_sgtable() failed */
 	MDMA_LOST,		/* channels dropped: unbind or repeated errors */
@@ -57,6 +63,7 @@ enum mdma_stat {
  * @stripe: most channels one batch is spread over
  * @timeout_ms: wait this long for a batch before terminating it
  * @max_errors: drop a channel after this many failed batches in a row
+ * @wq: batches waiting for their transfers, or for a terminate
  */
 struct mdma {
 	struct mutex scan_lock;		/* see above: not in the copy path */
@@ -70,6 +77,7 @@ struct mdma {
 	unsigned int stripe;
 	unsigned int timeout_ms;
 	unsigned int max_errors;
+	wait_queue_head_t wq;
 	atomic64_t stats[MDMA_NR_STATS];
 };
 

@@ -10,29 +10,38 @@
  * belongs to exactly one folio. Every transfer reports its result
  * through callback_result; only the last one of an in-order channel
  * asks for an interrupt (every one does on engines that complete out of
- * order), and the caller sleeps on one completion for the whole batch.
+ * order), and the caller sleeps until each channel's share is reported.
  *
  * A folio counts as copied only if all its transfers reported success.
- * On timeout every channel used is terminated (dmaengine_terminate_sync),
- * after which no callback can run; folios not reported copied are failed
- * and the rest of the chain (at worst the CPU) copies them.
+ * On timeout the channels still busy are terminated
+ * (dmaengine_terminate_sync), after which no callback can run; folios
+ * not reported copied are failed and the rest of the chain (at worst
+ * the CPU) copies them.
+ *
+ * Channels are shared by concurrent batches, and a terminate drops every
+ * transfer on the channel, other batches' too. So that one stall costs
+ * one timeout, not one per batch queued behind it, each channel keeps a
+ * terminate generation (mdma_chan.term_gen): odd while a terminate runs,
+ * two more after each. A batch reads it once its transfers are
+ * submitted; a terminate that begins after that read sees them, so once
+ * the generation has moved two past the (even) value read, the batch's
+ * unreported transfers are gone for good and it stops waiting at once.
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
-#include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
-#include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "dma.h"
 
-struct mdma_batch;
+struct mdma_part;
 
 /* Per folio: how its transfers went. */
 struct mdma_item {
-	struct mdma_batch *b;
+	struct mdma_part *p;
 	atomic_t left;			/* its transfers not yet reported */
 	int status;
 	bool engine_failed;		/* the engine, not an injection, failed */
@@ -47,12 +56,13 @@ struct mdma_part {
 	unsigned int first, nr;
 	struct sg_table src, dst;	/* views into mdma_batch's tables */
 	bool mapped;
+	bool timed_out;			/* we terminated the channel */
+	atomic_t left;			/* transfers not yet reported */
+	unsigned int base;		/* see mdma_part_cut() */
 };
 
 /* One entry per folio in each table, in the order of the items. */
 struct mdma_batch {
-	refcount_t pending;		/* transfers not reported, plus ours */
-	struct completion done;
 	struct mdma_item *items;
 	struct sg_table src, dst;
 	struct mdma_part parts[MDMA_MAX_CHANS];
@@ -61,7 +71,7 @@ struct mdma_batch {
 static void mdma_done(void *param, const struct dmaengine_result *res)
 {
 	struct mdma_item *it = param;
-	struct mdma_batch *b = it->b;
+	struct mdma_part *p = it->p;
 
 	if (res->result != DMA_TRANS_NOERROR) {
 		WRITE_ONCE(it->engine_failed, true);
@@ -74,8 +84,61 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 		mdma_stat_add(MDMA_COMPLETED, 1);
 	}
 	atomic_dec(&it->left);
-	if (refcount_dec_and_test(&b->pending))
-		complete(&b->done);
+	/* The last access to the batch: its owner may free it from now. */
+	if (atomic_dec_and_test(&p->left) && wq_has_sleeper(&mdma.wq))
+		wake_up_all(&mdma.wq);
+}
+
+/* A terminate begun after the part was submitted has ended. */
+static bool mdma_part_cut(struct mdma_part *p)
+{
+	return (int)(atomic_read_acquire(&p->mc->term_gen) - p->base) >= 2;
+}
+
+static bool mdma_part_over(struct mdma_part *p)
+{
+	return !atomic_read_acquire(&p->left) || mdma_part_cut(p);
+}
+
+static bool mdma_batch_over(struct mdma_batch *b, unsigned int parts)
+{
+	unsigned int i;
+
+	for (i = 0; i < parts; i++)
+		if (!mdma_part_over(&b->parts[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Terminate the part's channel unless a terminate begun after the part
+ * was submitted ends first. One terminate at a time per channel: a
+ * batch that finds one running waits for it and looks again.
+ */
+static void mdma_terminate(struct mdma_part *p)
+{
+	struct mdma_chan *mc = p->mc;
+	unsigned int gen;
+	int ret;
+
+	for (;;) {
+		gen = atomic_read_acquire(&mc->term_gen);
+		if ((int)(gen - p->base) >= 2 || !atomic_read_acquire(&p->left))
+			return;
+		if (gen & 1) {
+			wait_event(mdma.wq, atomic_read(&mc->term_gen) != gen);
+			continue;
+		}
+		if (atomic_cmpxchg(&mc->term_gen, gen, gen + 1) == gen)
+			break;
+	}
+	ret = dmaengine_terminate_sync(mc->chan);
+	/* Refused at scan time, so a driver bug: late writes may follow. */
+	WARN_ONCE(ret, "migrate_offload: dma: %s cannot be terminated: %d\n",
+		  dma_chan_name(mc->chan), ret);
+	p->timed_out = true;
+	atomic_set_release(&mc->term_gen, gen + 2);
+	wake_up_all(&mdma.wq);
 }
 
 /* Channels for this batch, near the destination first. */
@@ -211,7 +274,15 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 	unsigned int max_seg = dma_get_max_seg_size(dma->dev);
 	bool per_desc_irq = dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
 	struct mdma_cursor s = { p->src.sgl, 0 }, d = { p->dst.sgl, 0 };
-	unsigned int i;
+	unsigned int i, gen;
+
+	/*
+	 * Transfers submitted while a terminate runs may be dropped by it
+	 * unseen (see mdma_part_cut()); wait for it to end, it is short.
+	 */
+	gen = atomic_read(&p->mc->term_gen);
+	if (gen & 1)
+		wait_event(mdma.wq, atomic_read(&p->mc->term_gen) != gen);
 
 	for (i = 0; i < p->nr; i++) {
 		struct mdma_item *it = &b->items[p->first + i];
@@ -237,9 +308,9 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 				tx->callback_result = mdma_done;
 				tx->callback_param = it;
 				atomic_inc(&it->left);
-				refcount_inc(&b->pending);
+				atomic_inc(&p->left);
 				if (dma_submit_error(dmaengine_submit(tx))) {
-					refcount_dec(&b->pending);
+					atomic_dec(&p->left);
 					atomic_dec(&it->left);
 					tx = NULL;
 				}
@@ -260,6 +331,12 @@ out:
 	for (i++; i < p->nr; i++)
 		b->items[p->first + i].status = -EAGAIN;
 	dma_async_issue_pending(chan);
+	/*
+	 * Pairs with the cmpxchg in mdma_terminate(): a terminate that
+	 * begins after this read finds our transfers on the channel.
+	 */
+	smp_mb();
+	p->base = (atomic_read(&p->mc->term_gen) + 1) & ~1U;
 }
 
 /* Cut the items into @n runs of about equal bytes. */
@@ -285,18 +362,14 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	       struct migrate_copy_req *req)
 {
 	struct mdma_chan *pick[MDMA_MAX_CHANS];
+	bool timed_out = false, aborted = false;
 	unsigned int i, j, n, parts;
 	struct scatterlist *s, *d;
 	struct mdma_batch *b;
-	unsigned long left = 1;
 
 	b = mdma_alloc(req);
 	if (!b)
 		return;		/* every item stays -EAGAIN: declined */
-	init_completion(&b->done);
-	refcount_set(&b->pending, 1);	/* ours, dropped after submitting */
-	for (i = 0; i < req->nr; i++)
-		b->items[i].b = b;
 
 	down_read(&mdma.rwsem);
 	n = mdma_pick(req, pick);
@@ -311,6 +384,7 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		int ret = mdma_map(p, s, d);
 
 		for (j = 0; j < p->nr; j++) {
+			b->items[p->first + j].p = p;
 			if (ret)
 				b->items[p->first + j].status = -EAGAIN;
 			s = sg_next(s);
@@ -320,29 +394,25 @@ void mdma_copy(struct migrate_copy_provider *prov,
 			mdma_submit(b, p, req);
 	}
 
-	if (!refcount_dec_and_test(&b->pending)) {
-		left = msecs_to_jiffies(READ_ONCE(mdma.timeout_ms));
-		left = wait_for_completion_timeout(&b->done, left);
-		if (!left) {
-			/* After this no callback of the batch can run. */
-			for (i = 0; i < parts; i++)
-				if (b->parts[i].mapped)
-					dmaengine_terminate_sync(b->parts[i].mc->chan);
-			mdma_stat_add(MDMA_TIMEOUTS, 1);
-			pr_warn_ratelimited("batch of %u folios timed out\n",
-					    req->nr);
-		}
+	if (!wait_event_timeout(mdma.wq, mdma_batch_over(b, parts),
+				msecs_to_jiffies(READ_ONCE(mdma.timeout_ms)))) {
+		/* After this no callback of the batch can run. */
+		for (i = 0; i < parts; i++)
+			if (!mdma_part_over(&b->parts[i]))
+				mdma_terminate(&b->parts[i]);
 	}
 
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
-		bool copied = false, broken = !left;
+		bool copied = false, broken = p->timed_out;
 
+		timed_out |= p->timed_out;
+		aborted |= !p->timed_out && atomic_read(&p->left);
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = &b->items[p->first + j];
 			int status = READ_ONCE(it->status);
 
-			/* Timed out with transfers unreported: not copied. */
+			/* Cut off with transfers unreported: not copied. */
 			if (!status && atomic_read(&it->left))
 				status = -ETIMEDOUT;
 			copied |= !status;
@@ -352,12 +422,18 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		mdma_unmap(p);
 		/*
 		 * Only the engine's own failures, with nothing copied, count
-		 * against the channel: injected faults and refused submissions
-		 * say nothing about its health.
+		 * against the channel: injected faults, refused submissions
+		 * and another batch's terminate say nothing about its health.
 		 */
 		if (p->mapped)
 			mdma_chans_failed(p->mc, broken && !copied);
 	}
+	if (timed_out) {
+		mdma_stat_add(MDMA_TIMEOUTS, 1);
+		pr_warn_ratelimited("batch of %u folios timed out\n", req->nr);
+	}
+	if (aborted)
+		mdma_stat_add(MDMA_ABORTED, 1);
 out_unlock:
 	up_read(&mdma.rwsem);
 	mdma_free(b);

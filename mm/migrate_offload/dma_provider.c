@@ -204,6 +204,7 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_COMPLETED] = "completed",
 	[MDMA_FAILED] = "failed",
 	[MDMA_TIMEOUTS] = "timeouts",
+	[MDMA_ABORTED] = "aborted",
 	[MDMA_SUBMIT_ERRORS] = "submit_errors",
 	[MDMA_MAP_ERRORS] = "map_errors",
 	[MDMA_LOST] = "lost",
@@ -227,6 +228,7 @@ static struct attribute *mdma_stat_attrs[] = {
 	MDMA_STAT_ATTR(completed),
 	MDMA_STAT_ATTR(failed),
 	MDMA_STAT_ATTR(timeouts),
+	MDMA_STAT_ATTR(aborted),
 	MDMA_STAT_ATTR(submit_errors),
 	MDMA_STAT_ATTR(map_errors),
 	MDMA_STAT_ATTR(lost),
@@ -249,6 +251,7 @@ static int __init mdma_init(void)
 	int ret;
 
 	mutex_init(&mdma.scan_lock);
+	init_waitqueue_head(&mdma.wq);
 	init_rwsem(&mdma.rwsem);
 	ret = mdma_chans_init();
 	if (ret)

@@ -81,6 +81,30 @@ echo 2000 > "$dma/timeout_ms"
 moves after
 check "engine healthy again after stalls" $?
 
+# Two migrations sharing one stalled channel: the batch that met the
+# stall times out once, and its terminate drops the other's transfers
+# too; that one must see it at once (aborted), not wait its own timeout
+# and terminate the channel again.
+f0=$(echo $fns | cut -d' ' -f1)
+echo "$f0" > "$dma/devices"
+echo 1 > "$dma/channels"
+echo 3000 > "$dma/timeout_ms"
+ch=$(wc -l < "$dma/in_use")
+t0=$(st timeouts) a0=$(st aborted)
+dbg $f0 $STALL_NTH 3
+( moves share1 -t all_pairs ) & p1=$!
+( moves share2 -t all_pairs ) & p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+dt=$(( $(st timeouts) - t0 )) da=$(( $(st aborted) - a0 ))
+check "two migrations sharing a stalled channel correct" \
+	$([ $r1 = 0 ] && [ $r2 = 0 ]; echo $?) "$ch channel(s) of $f0"
+check "one stall costs one timeout, the other batch aborted" \
+	$([ $dt = 1 ] && [ $da -ge 1 ]; echo $?) "timeouts +$dt, aborted +$da"
+echo > "$dma/devices"
+echo 4 > "$dma/channels"
+echo 2000 > "$dma/timeout_ms"
+
 # The kernel's fault injection: refused submissions and failed completions.
 fi_set() { # fi_set NAME PROBABILITY
 	d=/sys/kernel/debug/migrate_dma/$1
