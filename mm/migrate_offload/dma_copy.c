@@ -89,10 +89,22 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 		wake_up_all(&mdma.wq);
 }
 
-/* A terminate begun after the part was submitted has ended. */
+/* At @gen, a terminate begun after the part was submitted has ended. */
+static bool mdma_gen_cut(struct mdma_part *p, unsigned int gen)
+{
+	return (int)(gen - p->base) >= 2;
+}
+
 static bool mdma_part_cut(struct mdma_part *p)
 {
-	return (int)(atomic_read_acquire(&p->mc->term_gen) - p->base) >= 2;
+	return mdma_gen_cut(p, atomic_read_acquire(&p->mc->term_gen));
+}
+
+/* If a terminate runs on @mc at generation @gen, wait for it to end. */
+static void mdma_terminate_wait(struct mdma_chan *mc, unsigned int gen)
+{
+	if (gen & 1)
+		wait_event(mdma.wq, atomic_read(&mc->term_gen) != gen);
 }
 
 static bool mdma_part_over(struct mdma_part *p)
@@ -123,10 +135,10 @@ static void mdma_terminate(struct mdma_part *p)
 
 	for (;;) {
 		gen = atomic_read_acquire(&mc->term_gen);
-		if ((int)(gen - p->base) >= 2 || !atomic_read_acquire(&p->left))
+		if (mdma_gen_cut(p, gen) || !atomic_read_acquire(&p->left))
 			return;
 		if (gen & 1) {
-			wait_event(mdma.wq, atomic_read(&mc->term_gen) != gen);
+			mdma_terminate_wait(mc, gen);
 			continue;
 		}
 		if (atomic_cmpxchg(&mc->term_gen, gen, gen + 1) == gen)
@@ -274,15 +286,13 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 	unsigned int max_seg = dma_get_max_seg_size(dma->dev);
 	bool per_desc_irq = dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
 	struct mdma_cursor s = { p->src.sgl, 0 }, d = { p->dst.sgl, 0 };
-	unsigned int i, gen;
+	unsigned int i;
 
 	/*
 	 * Transfers submitted while a terminate runs may be dropped by it
 	 * unseen (see mdma_part_cut()); wait for it to end, it is short.
 	 */
-	gen = atomic_read(&p->mc->term_gen);
-	if (gen & 1)
-		wait_event(mdma.wq, atomic_read(&p->mc->term_gen) != gen);
+	mdma_terminate_wait(p->mc, atomic_read(&p->mc->term_gen));
 
 	for (i = 0; i < p->nr; i++) {
 		struct mdma_item *it = &b->items[p->first + i];
