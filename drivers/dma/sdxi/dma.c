@@ -470,6 +470,12 @@ int sdxi_dma_register(struct sdxi_dev *sdxi, unsigned int nr_chans)
 	dma->dev = dev;
 	dma_cap_set(DMA_MEMCPY, dma->cap_mask);
 	dma_cap_set(DMA_INTERRUPT, dma->cap_mask);
+	/*
+	 * Each descriptor has its own completion status block, whose error
+	 * bit sdxi_chan_complete() reads before it completes the transfer,
+	 * and virt-dma calls back every completed descriptor.
+	 */
+	dma_cap_set(DMA_COMPLETION_RESULT, dma->cap_mask);
 	dma->directions = BIT(DMA_MEM_TO_MEM);
 	dma->residue_granularity = DMA_RESIDUE_GRANULARITY_DESCRIPTOR;
 	dma->copy_align = DMAENGINE_ALIGN_1_BYTE;
