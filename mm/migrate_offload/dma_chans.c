@@ -13,8 +13,10 @@
  * A channel is taken only if its driver can stop it: a batch that timed
  * out terminates its transfers, and only device_terminate_all() plus
  * device_synchronize() promise that no transfer runs, and no callback
- * comes, afterwards. Channels refused are listed, with the reason, in
- * "refused".
+ * comes, afterwards. And only if its driver sets DMA_COMPLETION_RESULT:
+ * the dmaengine core reports success to a callback the driver gave no
+ * result, and the folio is committed, its source freed, on that word.
+ * Channels refused are listed, with the reason, in "refused".
  *
  * A channel is given back when its engine is being unbound (a bus
  * notifier sees the unbind before the driver's remove runs, and waits
@@ -59,6 +61,8 @@ static const char *mdma_unfit(struct dma_chan *chan)
 		return "cannot be terminated (no device_terminate_all)";
 	if (!chan->device->device_synchronize)
 		return "cannot be synchronised (no device_synchronize)";
+	if (!dma_has_cap(DMA_COMPLETION_RESULT, chan->device->cap_mask))
+		return "does not report transfer results (no DMA_COMPLETION_RESULT)";
 	return NULL;
 }
 
