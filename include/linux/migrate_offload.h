@@ -76,11 +76,13 @@ struct migrate_hint {
  * @src: the folio to copy from (locked, unmapped)
  * @dst: the folio to copy to (locked, of the same size)
  * @status: set by the provider: 0 when copied, -EOPNOTSUPP when
- *	declined, -EHWPOISON when reading the source hit a memory error
- *	(final: nobody reads the folio again, its migration fails), another
- *	negative errno when the copy failed (the rest of the chain copies
- *	it). The core sets it to -EAGAIN ("not copied yet") before each
- *	provider.
+ *	declined, -EHWPOISON when reading the source hit a memory error,
+ *	-ENOTRECOVERABLE when the copy could not be stopped and may still
+ *	write @dst (the provider then holds a reference on @dst until it
+ *	can no longer be written), another negative errno when the copy
+ *	failed (the rest of the chain copies it). The first two are final:
+ *	nobody copies the folio again and its migration fails. The core
+ *	sets it to -EAGAIN ("not copied yet") before each provider.
  * @failures: how many providers failed to copy it (kept by the core)
  */
 struct migrate_copy_item {

@@ -63,11 +63,13 @@ static void mo_call(struct migrate_offload_entry *e,
 			it->failures++;
 		}
 		/*
-		 * A memory error in the source is final: reading the folio
-		 * again, by another provider or the CPU, would only consume
-		 * the poison again. Migration's own error path takes it.
+		 * Final errors: a memory error in the source (reading the
+		 * folio again, by another provider or the CPU, would only
+		 * consume the poison again), or an engine that could not be
+		 * stopped and may still write the destination (which its
+		 * provider keeps). Migration's own error path takes the folio.
 		 */
-		if (it->status == -EHWPOISON)
+		if (it->status == -EHWPOISON || it->status == -ENOTRECOVERABLE)
 			continue;
 		/* Not copied: back to "pending" for the rest of the chain. */
 		it->status = -EAGAIN;
@@ -172,10 +174,11 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
  * migrate_offload_copy() - copy the contents of a batch of folios
  * @batch: the folios, their migrate reason and the caller's hint
  *
- * On return every item's status is 0 (copied) or -EHWPOISON: a memory
- * error in the source, met by a provider or by the final CPU copy, after
- * which nobody reads the folio again. A failing provider costs speed,
- * never data.
+ * On return every item's status is 0 (copied) or a final error: -EHWPOISON
+ * (a memory error in the source, met by a provider or by the final CPU
+ * copy, after which nobody reads the folio again) or -ENOTRECOVERABLE (a
+ * provider's engine could not be stopped; the folio's move fails). A
+ * failing provider costs speed, never data.
  */
 void migrate_offload_copy(struct migrate_copy_batch *batch)
 {

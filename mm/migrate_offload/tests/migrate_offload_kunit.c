@@ -24,7 +24,8 @@ struct kt_prov {
 	unsigned int seen;
 	unsigned int call_sizes[KT_MAX_SEEN];
 	unsigned int fail_every;	/* fail items 0, N, 2N... of a call */
-	unsigned int poison_every;	/* -EHWPOISON for items 0, N, 2N... */
+	unsigned int final_every;	/* final_err for items 0, N, 2N... */
+	int final_err;
 	bool decline;
 	struct completion *entered;	/* signalled, then wait for release */
 	struct completion *release;
@@ -52,8 +53,8 @@ static void kt_copy(struct migrate_copy_provider *prov,
 			it->status = -EOPNOTSUPP;
 			continue;
 		}
-		if (kp->poison_every && !(i % kp->poison_every)) {
-			it->status = -EHWPOISON;
+		if (kp->final_every && !(i % kp->final_every)) {
+			it->status = kp->final_err;
 			continue;
 		}
 		if (kp->fail_every && !(i % kp->fail_every)) {
@@ -518,7 +519,12 @@ static void per_folio_fallback(struct kunit *test)
 }
 
 /* A memory error a provider met is final: nobody reads the folio again. */
-static void poison_is_final(struct kunit *test)
+/*
+ * A final error (a memory error in the source, an engine that could not
+ * be stopped) ends the folio's copy: it reaches no later provider and
+ * not the CPU.
+ */
+static void kt_final_error(struct kunit *test, int err)
 {
 	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
 	unsigned int nr = ARRAY_SIZE(kt_orders), i;
@@ -526,8 +532,9 @@ static void poison_is_final(struct kunit *test)
 	u64 cpu_folios, cpu_failed;
 	struct kt_batch kb;
 
-	kt_init(&mce, "kt-poison", MIGRATE_COPY_DMA, 20);
-	mce.poison_every = 3;		/* items 0, 3, 6 */
+	kt_init(&mce, "kt-final", MIGRATE_COPY_DMA, 20);
+	mce.final_every = 3;		/* items 0, 3, 6 */
+	mce.final_err = err;
 	kt_init(&next, "kt-next", MIGRATE_COPY_CPU_THREADS, 10);
 	next.decline = true;
 	kt_register(test, &mce);
@@ -546,13 +553,13 @@ static void poison_is_final(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, it->status, 0);
 			KUNIT_EXPECT_TRUE(test, kt_same(it->src, it->dst));
 		} else {
-			KUNIT_EXPECT_EQ(test, it->status, -EHWPOISON);
+			KUNIT_EXPECT_EQ(test, it->status, err);
 			/* Never copied again: the destination is as it was. */
 			KUNIT_EXPECT_FALSE(test, kt_same(it->src, it->dst));
 		}
 	}
 	KUNIT_EXPECT_EQ(test, kt_stat(&mce, MO_STAT_FAILED), 3);
-	/* The poisoned folios reached neither the next provider ... */
+	/* Those folios reached neither the next provider ... */
 	KUNIT_EXPECT_EQ(test, next.seen, 0);
 	/* ... nor the CPU, which copied nothing: the others were copied. */
 	KUNIT_EXPECT_EQ(test, kt_cpu_stat(MO_STAT_FOLIOS) - cpu_folios, 0);
@@ -561,6 +568,17 @@ static void poison_is_final(struct kunit *test)
 	kt_unregister(&mce);
 	kt_unregister(&next);
 	kt_batch_free(&kb);
+}
+
+static void poison_is_final(struct kunit *test)
+{
+	kt_final_error(test, -EHWPOISON);
+}
+
+/* The engine may still write the destination: nobody else may. */
+static void unstoppable_is_final(struct kunit *test)
+{
+	kt_final_error(test, -ENOTRECOVERABLE);
 }
 
 struct kt_inflight {
@@ -675,6 +693,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(node_affinity),
 	KUNIT_CASE(per_folio_fallback),
 	KUNIT_CASE(poison_is_final),
+	KUNIT_CASE(unstoppable_is_final),
 	KUNIT_CASE(unregister_in_flight),
 	KUNIT_CASE(threads_provider_copies),
 	{}
