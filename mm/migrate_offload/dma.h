@@ -16,6 +16,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #define MDMA_MAX_CHANS		32
 #define MDMA_DEVICES_LEN	256
@@ -26,6 +27,9 @@
  * @chan: the dmaengine channel, requested with dma_request_channel()
  * @node: NUMA node of its engine (NUMA_NO_NODE if unknown)
  * @errors: consecutive batches that failed on it
+ * @retired: a terminate failed: its transfers may still run, so no batch
+ *	uses it again; it is given back when its engine goes away or the
+ *	provider is disabled
  * @term_gen: odd while a batch terminates the channel, two more after
  *	each terminate: it tells the batches whose transfers were on the
  *	channel when a terminate began that those transfers are gone
@@ -34,6 +38,7 @@ struct mdma_chan {
 	struct dma_chan *chan;
 	int node;
 	unsigned int errors;
+	bool retired;
 	atomic_t term_gen;
 };
 
@@ -47,6 +52,8 @@ enum mdma_stat {
 	MDMA_SUBMIT_ERRORS,	/* prep or submit refused */
 	MDMA_MAP_ERRORS,	/* dma_map_sgtable() failed */
 	MDMA_LOST,		/* channels dropped: unbind or repeated errors */
+	MDMA_UNSTOPPABLE,	/* batches whose transfers could not be stopped */
+	MDMA_LATE_FREED,	/* of those, freed after their last late transfer */
 	MDMA_NR_STATS
 };
 
@@ -64,6 +71,8 @@ enum mdma_stat {
  * @timeout_ms: wait this long for a batch before terminating it
  * @max_errors: drop a channel after this many failed batches in a row
  * @wq: batches waiting for their transfers, or for a terminate
+ * @late_wq: frees batches whose transfers outlived them (see dma_copy.c);
+ *	destroyed at module exit, so it waits for the last of them
  */
 struct mdma {
 	struct mutex scan_lock;		/* see above: not in the copy path */
@@ -78,6 +87,7 @@ struct mdma {
 	unsigned int timeout_ms;
 	unsigned int max_errors;
 	wait_queue_head_t wq;
+	struct workqueue_struct *late_wq;
 	atomic64_t stats[MDMA_NR_STATS];
 };
 
@@ -95,6 +105,7 @@ static inline void mdma_stat_add(enum mdma_stat s, long v)
 int mdma_chans_scan(void);
 int mdma_chans_enable(bool enable);
 void mdma_chans_failed(struct mdma_chan *mc, bool failed);
+void mdma_chans_retire(struct mdma_chan *mc, int err);
 int mdma_chans_init(void);
 void mdma_chans_exit(void);
 

@@ -90,6 +90,8 @@ static void mdma_update_nodes(void)
 	unsigned int i;
 
 	for (i = 0; i < mdma.nr; i++) {
+		if (mdma.chans[i].retired)
+			continue;
 		if (mdma.chans[i].node == NUMA_NO_NODE) {
 			nodes_clear(nodes);
 			break;
@@ -221,7 +223,9 @@ static void mdma_reap(struct work_struct *work)
 
 	down_write(&mdma.rwsem);
 	for (i = 0; i < mdma.nr; ) {
-		if (READ_ONCE(mdma.chans[i].errors) >= READ_ONCE(mdma.max_errors)) {
+		/* Retired channels stay held: nobody else gets them. */
+		if (!mdma.chans[i].retired &&
+		    READ_ONCE(mdma.chans[i].errors) >= READ_ONCE(mdma.max_errors)) {
 			mdma_stat_add(MDMA_LOST, 1);
 			mdma_release(i);
 		} else {
@@ -251,6 +255,28 @@ void mdma_chans_failed(struct mdma_chan *mc, bool failed)
 	WRITE_ONCE(mc->errors, READ_ONCE(mc->errors) + 1);
 	if (max && READ_ONCE(mc->errors) >= max)
 		schedule_work(&mdma_reap_work);
+}
+
+/**
+ * mdma_chans_retire() - stop using a channel whose transfers cannot be stopped
+ * @mc: the channel (the caller holds the rwsem for reading)
+ * @err: what dmaengine_terminate_sync() returned
+ *
+ * No batch uses it again; it stays held, so that no other client gets a
+ * channel that may still be writing, until its engine goes away or the
+ * provider is disabled.
+ */
+void mdma_chans_retire(struct mdma_chan *mc, int err)
+{
+	/* Only the batch terminating the channel gets here: one at a time. */
+	if (READ_ONCE(mc->retired))
+		return;
+	WRITE_ONCE(mc->retired, true);
+	/* A driver or hardware fault, handled: no WARN, no panic_on_warn. */
+	pr_err("%s cannot be terminated (%d): retired, its transfers may still write\n",
+	       dma_chan_name(mc->chan), err);
+	/* The reap recomputes the nodes served without it. */
+	schedule_work(&mdma_reap_work);
 }
 
 /*

@@ -26,11 +26,21 @@
  * submitted; a terminate that begins after that read sees them, so once
  * the generation has moved two past the (even) value read, the batch's
  * unreported transfers are gone for good and it stops waiting at once.
+ *
+ * A terminate can fail (the driver cannot abort a transfer the engine
+ * started). Then nothing the part handed to the engine may be reused:
+ * its unfinished folios fail with -ENOTRECOVERABLE (their move fails, the
+ * source stays mapped), the provider keeps a reference on their
+ * destinations, the batch memory and the DMA mappings, and the channel is
+ * retired. The batch then belongs to its late transfers: the callback of
+ * the last one hands it to mdma.late_wq, which frees it all. A module
+ * reference keeps the callbacks' code loaded until then.
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -45,6 +55,7 @@ struct mdma_item {
 	atomic_t left;			/* its transfers not yet reported */
 	int status;
 	bool engine_failed;		/* the engine, not an injection, failed */
+	struct folio *held;		/* its destination, kept from reuse */
 };
 
 /*
@@ -52,26 +63,44 @@ struct mdma_item {
  * same run of the batch's scatterlists.
  */
 struct mdma_part {
+	struct mdma_batch *b;
 	struct mdma_chan *mc;
+	struct device *dev;		/* the engine's, for the mappings */
 	unsigned int first, nr;
 	struct sg_table src, dst;	/* views into mdma_batch's tables */
 	bool mapped;
 	bool timed_out;			/* we terminated the channel */
+	bool unstoppable;		/* our terminate failed */
+	bool orphan;			/* its late transfers own the batch */
 	atomic_t left;			/* transfers not yet reported */
 	unsigned int base;		/* see mdma_part_cut() */
 };
 
-/* One entry per folio in each table, in the order of the items. */
+/*
+ * One entry per folio in each table, in the order of the items.
+ * @lock orders a callback's last report on a part against the owner's
+ * decision to leave the part to its late transfers; @refs counts the
+ * owner and the orphaned parts still waiting for a transfer.
+ */
 struct mdma_batch {
 	struct mdma_item *items;
+	unsigned int nr;
 	struct sg_table src, dst;
+	spinlock_t lock;		/* see above */
+	unsigned int refs;
+	struct work_struct late_work;
 	struct mdma_part parts[MDMA_MAX_CHANS];
 };
+
+static void mdma_late_free_work(struct work_struct *work);
 
 static void mdma_done(void *param, const struct dmaengine_result *res)
 {
 	struct mdma_item *it = param;
 	struct mdma_part *p = it->p;
+	struct mdma_batch *b = p->b;
+	bool last, gone = false;
+	unsigned long flags;
 
 	if (res->result != DMA_TRANS_NOERROR) {
 		WRITE_ONCE(it->engine_failed, true);
@@ -83,9 +112,17 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 	} else {
 		mdma_stat_add(MDMA_COMPLETED, 1);
 	}
+	spin_lock_irqsave(&b->lock, flags);
 	atomic_dec(&it->left);
+	/* A count of transfers that restarts from 0, not a refcount_t. */
+	last = !atomic_dec_return(&p->left);
+	if (last && p->orphan)
+		gone = !--b->refs;
 	/* The last access to the batch: its owner may free it from now. */
-	if (atomic_dec_and_test(&p->left) && wq_has_sleeper(&mdma.wq))
+	spin_unlock_irqrestore(&b->lock, flags);
+	if (gone)
+		queue_work(mdma.late_wq, &b->late_work);
+	else if (last && wq_has_sleeper(&mdma.wq))
 		wake_up_all(&mdma.wq);
 }
 
@@ -145,11 +182,15 @@ static void mdma_terminate(struct mdma_part *p)
 			break;
 	}
 	ret = dmaengine_terminate_sync(mc->chan);
-	/* Refused at scan time, so a driver bug: late writes may follow. */
-	WARN_ONCE(ret, "migrate_offload: dma: %s cannot be terminated: %d\n",
-		  dma_chan_name(mc->chan), ret);
-	p->timed_out = true;
-	atomic_set_release(&mc->term_gen, gen + 2);
+	if (ret) {
+		/* Nothing was cut: every batch on it must try, and fail. */
+		p->unstoppable = true;
+		mdma_chans_retire(mc, ret);
+		atomic_set_release(&mc->term_gen, gen);
+	} else {
+		p->timed_out = true;
+		atomic_set_release(&mc->term_gen, gen + 2);
+	}
 	wake_up_all(&mdma.wq);
 }
 
@@ -163,7 +204,8 @@ static unsigned int mdma_pick(struct migrate_copy_req *req,
 
 	for (pass = 0; pass < 2 && n < want; pass++)
 		for (i = 0; i < mdma.nr && n < want; i++)
-			if (mdma.chans[i].node == node ? !pass : pass)
+			if ((mdma.chans[i].node == node ? !pass : pass) &&
+			    !READ_ONCE(mdma.chans[i].retired))
 				pick[n++] = &mdma.chans[i];
 	return n;
 }
@@ -196,6 +238,10 @@ static struct mdma_batch *mdma_alloc(struct migrate_copy_req *req)
 	b = kzalloc_obj(*b, MDMA_GFP);
 	if (!b)
 		return NULL;
+	spin_lock_init(&b->lock);
+	b->refs = 1;
+	b->nr = req->nr;
+	INIT_WORK(&b->late_work, mdma_late_free_work);
 	b->items = kzalloc_objs(*b->items, req->nr, MDMA_GFP);
 	if (!b->items || sg_alloc_table(&b->src, req->nr, MDMA_GFP) ||
 	    sg_alloc_table(&b->dst, req->nr, MDMA_GFP)) {
@@ -222,6 +268,7 @@ static int mdma_map(struct mdma_part *p, struct scatterlist *s,
 	struct device *dev = p->mc->chan->device->dev;
 	int ret;
 
+	p->dev = dev;
 	p->src = (struct sg_table) { .sgl = s, .orig_nents = p->nr };
 	p->dst = (struct sg_table) { .sgl = d, .orig_nents = p->nr };
 	ret = dma_map_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
@@ -241,12 +288,74 @@ err:
 
 static void mdma_unmap(struct mdma_part *p)
 {
-	struct device *dev = p->mc->chan->device->dev;
-
 	if (!p->mapped)
 		return;
-	dma_unmap_sgtable(dev, &p->dst, DMA_FROM_DEVICE, 0);
-	dma_unmap_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
+	dma_unmap_sgtable(p->dev, &p->dst, DMA_FROM_DEVICE, 0);
+	dma_unmap_sgtable(p->dev, &p->src, DMA_TO_DEVICE, 0);
+}
+
+/*
+ * Free a batch whose transfers outlived its owner: all of them have
+ * reported now, so the engine is done with the mappings and folios.
+ */
+static void mdma_late_free(struct mdma_batch *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < MDMA_MAX_CHANS; i++) {
+		struct mdma_part *p = &b->parts[i];
+
+		if (!p->orphan)
+			continue;
+		mdma_unmap(p);
+		put_device(p->dev);
+	}
+	for (i = 0; i < b->nr; i++)
+		if (b->items[i].held)
+			folio_put(b->items[i].held);
+	mdma_stat_add(MDMA_LATE_FREED, 1);
+	mdma_free(b);
+	module_put(THIS_MODULE);
+}
+
+static void mdma_late_free_work(struct work_struct *work)
+{
+	mdma_late_free(container_of(work, struct mdma_batch, late_work));
+}
+
+/*
+ * Leave the parts whose terminate failed, and which still have transfers
+ * out, to those transfers. Their unfinished folios fail for good; the
+ * destinations are kept so that a late write lands in memory nobody
+ * uses. Returns how many parts were left.
+ */
+static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
+				struct migrate_copy_req *req)
+{
+	unsigned int i, j, orphans = 0;
+
+	spin_lock_irq(&b->lock);
+	for (i = 0; i < parts; i++) {
+		struct mdma_part *p = &b->parts[i];
+
+		if (!p->unstoppable || !atomic_read(&p->left))
+			continue;
+		p->orphan = true;
+		b->refs++;
+		orphans++;
+		get_device(p->dev);
+		for (j = 0; j < p->nr; j++) {
+			struct mdma_item *it = &b->items[p->first + j];
+
+			if (!atomic_read(&it->left))
+				continue;
+			it->status = -ENOTRECOVERABLE;
+			it->held = req->items[p->first + j]->dst;
+			folio_get(it->held);
+		}
+	}
+	spin_unlock_irq(&b->lock);
+	return orphans;
 }
 
 /* A cursor over the DMA segments of one side. */
@@ -372,8 +481,8 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	       struct migrate_copy_req *req)
 {
 	struct mdma_chan *pick[MDMA_MAX_CHANS];
-	bool timed_out = false, aborted = false;
-	unsigned int i, j, n, parts;
+	bool timed_out = false, aborted = false, gone;
+	unsigned int i, j, n, parts = 0, orphans = 0;
 	struct scatterlist *s, *d;
 	struct mdma_batch *b;
 
@@ -386,13 +495,14 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	if (!n)
 		goto out_unlock;
 	mdma_split(b, req, pick, n);
-	parts = 0;
 	s = b->src.sgl;
 	d = b->dst.sgl;
 	for (i = 0; i < n && b->parts[i].nr; i++, parts++) {
 		struct mdma_part *p = &b->parts[i];
-		int ret = mdma_map(p, s, d);
+		int ret;
 
+		p->b = b;
+		ret = mdma_map(p, s, d);
 		for (j = 0; j < p->nr; j++) {
 			b->items[p->first + j].p = p;
 			if (ret)
@@ -411,31 +521,37 @@ void mdma_copy(struct migrate_copy_provider *prov,
 			if (!mdma_part_over(&b->parts[i]))
 				mdma_terminate(&b->parts[i]);
 	}
+	/* Also waits out the callbacks still reporting on the batch. */
+	orphans = mdma_orphan(b, parts, req);
 
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 		bool copied = false, broken = p->timed_out;
 
-		timed_out |= p->timed_out;
+		timed_out |= p->timed_out || p->unstoppable;
 		aborted |= !p->timed_out && atomic_read(&p->left);
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = &b->items[p->first + j];
-			int status = READ_ONCE(it->status);
+			/* A late report must not undo -ENOTRECOVERABLE. */
+			int status = it->held ? -ENOTRECOVERABLE :
+					       READ_ONCE(it->status);
 
 			/* Cut off with transfers unreported: not copied. */
-			if (!status && atomic_read(&it->left))
+			if (!status && atomic_read(&it->left) && !p->orphan)
 				status = -ETIMEDOUT;
 			copied |= !status;
 			broken |= READ_ONCE(it->engine_failed);
 			req->items[p->first + j]->status = status;
 		}
+		if (p->orphan)
+			continue;
 		mdma_unmap(p);
 		/*
 		 * Only the engine's own failures, with nothing copied, count
 		 * against the channel: injected faults, refused submissions
 		 * and another batch's terminate say nothing about its health.
 		 */
-		if (p->mapped)
+		if (p->mapped && !p->unstoppable)
 			mdma_chans_failed(p->mc, broken && !copied);
 	}
 	if (timed_out) {
@@ -446,5 +562,17 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		mdma_stat_add(MDMA_ABORTED, 1);
 out_unlock:
 	up_read(&mdma.rwsem);
-	mdma_free(b);
+	if (!orphans) {
+		mdma_free(b);
+		return;
+	}
+	mdma_stat_add(MDMA_UNSTOPPABLE, 1);
+	pr_warn_ratelimited("batch of %u folios left to %u channels that could not be stopped\n",
+			    req->nr, orphans);
+	__module_get(THIS_MODULE);
+	spin_lock_irq(&b->lock);
+	gone = !--b->refs;
+	spin_unlock_irq(&b->lock);
+	if (gone)
+		mdma_late_free(b);
 }

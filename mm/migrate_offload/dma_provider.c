@@ -118,10 +118,12 @@ static ssize_t in_use_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	down_read(&mdma.rwsem);
 	for (i = 0; i < mdma.nr; i++)
-		len += sysfs_emit_at(buf, len, "%s %s node=%d\n",
+		len += sysfs_emit_at(buf, len, "%s %s node=%d%s\n",
 				     dma_chan_name(mdma.chans[i].chan),
 				     dev_name(mdma.chans[i].chan->device->dev),
-				     mdma.chans[i].node);
+				     mdma.chans[i].node,
+				     READ_ONCE(mdma.chans[i].retired) ?
+				     " retired" : "");
 	up_read(&mdma.rwsem);
 	return len;
 }
@@ -208,6 +210,8 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_SUBMIT_ERRORS] = "submit_errors",
 	[MDMA_MAP_ERRORS] = "map_errors",
 	[MDMA_LOST] = "lost",
+	[MDMA_UNSTOPPABLE] = "unstoppable",
+	[MDMA_LATE_FREED] = "late_freed",
 };
 
 static ssize_t mdma_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -232,6 +236,8 @@ static struct attribute *mdma_stat_attrs[] = {
 	MDMA_STAT_ATTR(submit_errors),
 	MDMA_STAT_ATTR(map_errors),
 	MDMA_STAT_ATTR(lost),
+	MDMA_STAT_ATTR(unstoppable),
+	MDMA_STAT_ATTR(late_freed),
 	NULL
 };
 
@@ -253,9 +259,15 @@ static int __init mdma_init(void)
 	mutex_init(&mdma.scan_lock);
 	init_waitqueue_head(&mdma.wq);
 	init_rwsem(&mdma.rwsem);
+	mdma.late_wq = alloc_workqueue("migrate_dma_late",
+				       WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!mdma.late_wq)
+		return -ENOMEM;
 	ret = mdma_chans_init();
-	if (ret)
+	if (ret) {
+		destroy_workqueue(mdma.late_wq);
 		return ret;
+	}
 
 	mdma_debugfs = debugfs_create_dir("migrate_dma", NULL);
 	fault_create_debugfs_attr("fail_submit", mdma_debugfs,
@@ -268,6 +280,7 @@ static int __init mdma_init(void)
 	if (ret) {
 		debugfs_remove_recursive(mdma_debugfs);
 		mdma_chans_exit();
+		destroy_workqueue(mdma.late_wq);
 	}
 	return ret;
 }
@@ -279,6 +292,11 @@ static void __exit mdma_exit(void)
 	migrate_offload_unregister(&mdma_provider);
 	debugfs_remove_recursive(mdma_debugfs);
 	mdma_chans_exit();
+	/*
+	 * Batches left to late transfers hold a module reference, so none
+	 * is left; this waits for the work that freed the last of them.
+	 */
+	destroy_workqueue(mdma.late_wq);
 }
 module_exit(mdma_exit);
 
