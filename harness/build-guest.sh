@@ -15,7 +15,8 @@ log=$MO_LOGS/build-guest-$flavour.log
 # Upstream suites we run, and ours; all built by tools/testing/selftests/mm
 # of our tree against its uapi headers. Every flavour's guest gets the same
 # binaries, so the unpatched kernel runs exactly the same benchmark.
-MM_TESTS=(migration rmap migrate_nodes migrate_bench migrate_offload migrate_callers)
+MM_TESTS=(migration rmap migrate_nodes migrate_bench migrate_offload migrate_callers
+	migrate_dma_drivers)
 tree=$MO_TREE
 hdr=$kb
 
@@ -33,7 +34,7 @@ if ! make -C "$tree/tools/testing/selftests/mm" OUTPUT="$st" \
 	grep -E 'error|warning' "$log" | head -n 20 >&2
 	die "selftests build failed; see $log"
 fi
-if grep -E '(migrate_nodes|migrate_bench|migrate_offload|migrate_callers|mo_knobs|numa_move)\.c:[0-9]+:[0-9]+: warning' "$log" >&2; then
+if grep -E '(migrate_nodes|migrate_bench|migrate_offload|migrate_callers|migrate_dma_drivers|mo_knobs|numa_move)\.c:[0-9]+:[0-9]+: warning' "$log" >&2; then
 	die "our selftests build with warnings; see $log"
 fi
 
