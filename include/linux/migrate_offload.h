@@ -98,12 +98,16 @@ struct migrate_copy_item {
  * @nr: number of @items
  * @bytes: total size of the folios in @items
  * @reason: why the folios migrate (enum migrate_reason)
+ * @mode: the caller's migrate mode: in %MIGRATE_ASYNC (NUMA hinting
+ *	faults, async compaction, demotion from reclaim) a provider must not
+ *	sleep long; it waits a short, bounded time or declines
  */
 struct migrate_copy_req {
 	struct migrate_copy_item **items;
 	unsigned int nr;
 	u64 bytes;
 	enum migrate_reason reason;
+	enum migrate_mode mode;
 };
 
 /**
@@ -177,10 +181,24 @@ struct migrate_copy_provider {
 };
 
 /**
+ * struct migrate_copy_ctx - what the batch copy knows of its caller
+ * @hint: the caller's hint; NULL means %MIGRATE_HINT_DEFAULT
+ * @mode: the mode the caller of migrate_pages() asked for. Its batches
+ *	run in %MIGRATE_ASYNC whatever the caller's mode (only one folio at
+ *	a time may wait for a lock), so this, not the batch's mode, tells a
+ *	provider whether its caller may wait.
+ */
+struct migrate_copy_ctx {
+	const struct migrate_hint *hint;
+	enum migrate_mode mode;
+};
+
+/**
  * struct migrate_copy_batch - the folios of one migrate_pages_batch() pass
  * @nr: number of @items
  * @reason: why the folios migrate
  * @hint: the caller's hint; NULL means %MIGRATE_HINT_DEFAULT
+ * @mode: the caller's migrate mode (see &struct migrate_copy_ctx)
  * @scratch: room for @nr item pointers, used by the core
  * @items: the folios
  */
@@ -188,6 +206,7 @@ struct migrate_copy_batch {
 	unsigned int nr;
 	enum migrate_reason reason;
 	const struct migrate_hint *hint;
+	enum migrate_mode mode;
 	struct migrate_copy_item **scratch;
 	struct migrate_copy_item items[];
 };

@@ -97,7 +97,10 @@ static void mo_offer(struct migrate_offload_entry *e,
 	unsigned int min_order = READ_ONCE(e->min_folio_order);
 	unsigned int max_nr = min_not_zero(READ_ONCE(e->max_batch_folios),
 					   caps->max_batch_folios);
-	struct migrate_copy_req req = { .reason = b->reason };
+	struct migrate_copy_req req = {
+		.reason = b->reason,
+		.mode = b->mode,
+	};
 	unsigned int i, nr = 0, start;
 	u64 bytes = 0;
 

@@ -279,6 +279,7 @@ struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr)
 	}
 	b->nr = nr;
 	b->hint = NULL;
+	b->mode = MIGRATE_SYNC;
 	return b;
 }
 EXPORT_SYMBOL_GPL(migrate_copy_batch_alloc);
