@@ -48,6 +48,7 @@ enum mdma_stat {
 	MDMA_COMPLETED,		/* descriptors that reported success */
 	MDMA_FAILED,		/* descriptors that failed or never ran */
 	MDMA_TIMEOUTS,		/* batches that timed out */
+	MDMA_ASYNC_TIMEOUTS,	/* of those, cut at async_timeout_ms */
 	MDMA_ABORTED,		/* batches cut short by another's terminate */
 	MDMA_SUBMIT_ERRORS,	/* prep or submit refused */
 	MDMA_MAP_ERRORS,	/* dma_map_sgtable() failed */
@@ -69,6 +70,7 @@ enum mdma_stat {
  * @devices: admin's comma-separated engine names; empty for all
  * @stripe: most channels one batch is spread over
  * @timeout_ms: wait this long for a batch before terminating it
+ * @async_timeout_ms: the same for callers in MIGRATE_ASYNC, if shorter
  * @max_errors: drop a channel after this many failed batches in a row
  * @wq: batches waiting for their transfers, or for a terminate
  * @late_wq: frees batches whose transfers outlived them (see dma_copy.c);
@@ -85,6 +87,7 @@ struct mdma {
 	char devices[MDMA_DEVICES_LEN];
 	unsigned int stripe;
 	unsigned int timeout_ms;
+	unsigned int async_timeout_ms;
 	unsigned int max_errors;
 	wait_queue_head_t wq;
 	struct workqueue_struct *late_wq;

@@ -16,7 +16,9 @@
  * On timeout the channels still busy are terminated
  * (dmaengine_terminate_sync), after which no callback can run; folios
  * not reported copied are failed and the rest of the chain (at worst
- * the CPU) copies them.
+ * the CPU) copies them. A caller in MIGRATE_ASYNC (a NUMA hinting fault,
+ * async compaction, demotion from reclaim) waits at most
+ * async_timeout_ms; a batch cut there says nothing against the engine.
  *
  * Channels are shared by concurrent batches, and a terminate drops every
  * transfer on the channel, other batches' too. So that one stall costs
@@ -480,8 +482,9 @@ static void mdma_split(struct mdma_batch *b, struct migrate_copy_req *req,
 void mdma_copy(struct migrate_copy_provider *prov,
 	       struct migrate_copy_req *req)
 {
+	unsigned int ms = READ_ONCE(mdma.timeout_ms);
 	struct mdma_chan *pick[MDMA_MAX_CHANS];
-	bool timed_out = false, aborted = false, gone;
+	bool timed_out = false, aborted = false, gone, hurried = false;
 	unsigned int i, j, n, parts = 0, orphans = 0;
 	struct scatterlist *s, *d;
 	struct mdma_batch *b;
@@ -489,6 +492,11 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	b = mdma_alloc(req);
 	if (!b)
 		return;		/* every item stays -EAGAIN: declined */
+	if (req->mode == MIGRATE_ASYNC &&
+	    READ_ONCE(mdma.async_timeout_ms) < ms) {
+		ms = READ_ONCE(mdma.async_timeout_ms);
+		hurried = true;
+	}
 
 	down_read(&mdma.rwsem);
 	n = mdma_pick(req, pick);
@@ -515,7 +523,7 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	}
 
 	if (!wait_event_timeout(mdma.wq, mdma_batch_over(b, parts),
-				msecs_to_jiffies(READ_ONCE(mdma.timeout_ms)))) {
+				msecs_to_jiffies(ms))) {
 		/* After this no callback of the batch can run. */
 		for (i = 0; i < parts; i++)
 			if (!mdma_part_over(&b->parts[i]))
@@ -526,7 +534,8 @@ void mdma_copy(struct migrate_copy_provider *prov,
 
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
-		bool copied = false, broken = p->timed_out;
+		/* Cut short for a hurried caller: maybe only slow. */
+		bool copied = false, broken = p->timed_out && !hurried;
 
 		timed_out |= p->timed_out || p->unstoppable;
 		aborted |= !p->timed_out && atomic_read(&p->left);
@@ -556,6 +565,8 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	}
 	if (timed_out) {
 		mdma_stat_add(MDMA_TIMEOUTS, 1);
+		if (hurried)
+			mdma_stat_add(MDMA_ASYNC_TIMEOUTS, 1);
 		pr_warn_ratelimited("batch of %u folios timed out\n", req->nr);
 	}
 	if (aborted)

@@ -15,6 +15,7 @@
  *   refused     channels of wanted engines it will not use, and why
  *   channels    most channels one batch is spread over
  *   timeout_ms  how long a batch may take before it is terminated
+ *   async_timeout_ms  the same for callers in MIGRATE_ASYNC
  *   max_errors  drop a channel after this many failed batches in a row
  *   dma_stats/  descriptor-level counters
  *
@@ -35,6 +36,7 @@
 struct mdma mdma = {
 	.stripe = 4,
 	.timeout_ms = 2000,
+	.async_timeout_ms = 100,
 	.max_errors = 3,
 };
 
@@ -183,6 +185,7 @@ static ssize_t mdma_knob_store(struct kobject *kobj,
 static struct mdma_knob mdma_knobs[] = {
 	MDMA_KNOB(channels, mdma.stripe, 1, MDMA_MAX_CHANS),
 	MDMA_KNOB(timeout_ms, mdma.timeout_ms, 1, 600000),
+	MDMA_KNOB(async_timeout_ms, mdma.async_timeout_ms, 1, 600000),
 	MDMA_KNOB(max_errors, mdma.max_errors, 0, 1000000),
 };
 
@@ -194,6 +197,7 @@ static struct attribute *mdma_attrs[] = {
 	&mdma_knobs[0].attr.attr,
 	&mdma_knobs[1].attr.attr,
 	&mdma_knobs[2].attr.attr,
+	&mdma_knobs[3].attr.attr,
 	NULL
 };
 
@@ -206,6 +210,7 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_COMPLETED] = "completed",
 	[MDMA_FAILED] = "failed",
 	[MDMA_TIMEOUTS] = "timeouts",
+	[MDMA_ASYNC_TIMEOUTS] = "async_timeouts",
 	[MDMA_ABORTED] = "aborted",
 	[MDMA_SUBMIT_ERRORS] = "submit_errors",
 	[MDMA_MAP_ERRORS] = "map_errors",
@@ -232,6 +237,7 @@ static struct attribute *mdma_stat_attrs[] = {
 	MDMA_STAT_ATTR(completed),
 	MDMA_STAT_ATTR(failed),
 	MDMA_STAT_ATTR(timeouts),
+	MDMA_STAT_ATTR(async_timeouts),
 	MDMA_STAT_ATTR(aborted),
 	MDMA_STAT_ATTR(submit_errors),
 	MDMA_STAT_ATTR(map_errors),
