@@ -21,6 +21,8 @@
  *   errors          fails every Nth transfer, and says so
  *   out_of_order    runs each channel's issued transfers newest first,
  *                   without DMA_COMPLETION_NO_ORDER
+ *   stall           holds every Nth transfer for late_ms, then completes
+ *                   it; terminate drops it like the others
  *   unstoppable     holds every Nth transfer for late_ms; while it holds
  *                   one, terminate fails with -EBUSY; then it writes the
  *                   held transfers' destinations late, with stale data (a
@@ -55,6 +57,7 @@ enum tmd_mode {
 	TMD_FALSE_SUCCESS,
 	TMD_ERRORS,
 	TMD_OUT_OF_ORDER,
+	TMD_STALL,
 	TMD_UNSTOPPABLE,
 };
 
@@ -66,6 +69,7 @@ static const char * const tmd_modes[] = {
 	[TMD_FALSE_SUCCESS] = "false_success",
 	[TMD_ERRORS] = "errors",
 	[TMD_OUT_OF_ORDER] = "out_of_order",
+	[TMD_STALL] = "stall",
 	[TMD_UNSTOPPABLE] = "unstoppable",
 };
 
@@ -232,7 +236,7 @@ static void tmd_run(struct tmd_chan *tc, struct tmd_desc *d)
 		tmd_complete(tc, d, DMA_TRANS_NOERROR);
 		return;
 	}
-	if (nth && tmd_mode == TMD_UNSTOPPABLE) {
+	if (nth && (tmd_mode == TMD_STALL || tmd_mode == TMD_UNSTOPPABLE)) {
 		spin_lock_irq(&tc->lock);
 		list_add_tail(&d->node, &tc->held);
 		spin_unlock_irq(&tc->lock);
@@ -266,7 +270,10 @@ static void tmd_work(struct work_struct *work)
 	}
 }
 
-/* The held transfers, late: the stale write lands now, then the report. */
+/*
+ * The held transfers, late: a stalled engine copies them, one that could
+ * not be stopped writes stale data; then the report.
+ */
 static void tmd_late(struct work_struct *work)
 {
 	struct tmd_chan *tc = container_of(to_delayed_work(work),
@@ -279,7 +286,7 @@ static void tmd_late(struct work_struct *work)
 	spin_unlock_irq(&tc->lock);
 	list_for_each_entry_safe(d, n, &late, node) {
 		list_del(&d->node);
-		tmd_write(tc, d, true);
+		tmd_write(tc, d, tmd_mode == TMD_UNSTOPPABLE);
 		tmd_complete(tc, d, DMA_TRANS_NOERROR);
 	}
 }
@@ -292,10 +299,11 @@ static int tmd_terminate_all(struct dma_chan *chan)
 	LIST_HEAD(drop);
 
 	spin_lock_irqsave(&tc->lock, flags);
-	if (!list_empty(&tc->held)) {
+	if (tmd_mode == TMD_UNSTOPPABLE && !list_empty(&tc->held)) {
 		spin_unlock_irqrestore(&tc->lock, flags);
 		return -EBUSY;
 	}
+	list_splice_init(&tc->held, &drop);
 	list_splice_init(&tc->submitted, &drop);
 	list_splice_init(&tc->issued, &drop);
 	spin_unlock_irqrestore(&tc->lock, flags);

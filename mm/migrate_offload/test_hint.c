@@ -8,9 +8,11 @@
  * bringing CXL memory online would.
  *
  * For the selftests, in debugfs (migrate_offload/):
- *   move      write "<hint> <node> <start> <length>": migrate the writer's
- *             pages in [start, start + length) to <node>; <hint> is
- *             none, any, cpu-threads, dma or a provider's name.
+ *   move      write "<hint> <node> <start> <length> [async]": migrate the
+ *             writer's pages in [start, start + length) to <node>; <hint>
+ *             is none, any, cpu-threads, dma or a provider's name; with
+ *             "async" in MIGRATE_ASYNC, as from a device's fault handler
+ *             that must not wait long.
  *   moved     folios the last write migrated (read).
  *   node_hint write "<node> <hint>": migrate_offload_set_node_hint().
  */
@@ -59,7 +61,8 @@ static int mo_example_gather(struct mm_struct *mm, unsigned long start,
 }
 
 static int mo_example_move(unsigned long start, unsigned long len, int nid,
-			   const struct migrate_hint *hint)
+			   const struct migrate_hint *hint,
+			   enum migrate_mode mode)
 {
 	struct migration_target_control mtc = {
 		.nid = nid,
@@ -80,7 +83,7 @@ static int mo_example_move(unsigned long start, unsigned long len, int nid,
 	if (list_empty(&folios))
 		return err;
 	ret = migrate_pages_hint(&folios, alloc_migration_target, NULL,
-				 (unsigned long)&mtc, MIGRATE_SYNC, MR_SYSCALL,
+				 (unsigned long)&mtc, mode, MR_SYSCALL,
 				 &moved, hint);
 	if (ret)
 		putback_movable_pages(&folios);
@@ -106,22 +109,29 @@ static int mo_example_hint(const char *word, struct migrate_hint *hint,
 static ssize_t move_write(struct file *file, const char __user *ubuf,
 			  size_t count, loff_t *ppos)
 {
-	char buf[96], word[MIGRATE_PROVIDER_NAME_LEN];
+	char buf[96], word[MIGRATE_PROVIDER_NAME_LEN], flag[8] = "";
+	enum migrate_mode mode = MIGRATE_SYNC;
 	struct migrate_hint hint;
 	unsigned long start, len;
 	struct mo_policy pol;
-	int nid, ret;
+	int nid, ret, n;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (sscanf(buf, "%31s %d %lx %lx", word, &nid, &start, &len) != 4)
+	n = sscanf(buf, "%31s %d %lx %lx %7s", word, &nid, &start, &len, flag);
+	if (n < 4)
 		return -EINVAL;
+	if (n == 5) {
+		if (strcmp(flag, "async"))
+			return -EINVAL;
+		mode = MIGRATE_ASYNC;
+	}
 	ret = mo_example_hint(word, &hint, &pol);
 	if (!ret)
-		ret = mo_example_move(start, len, nid, &hint);
+		ret = mo_example_move(start, len, nid, &hint, mode);
 	return ret ? : count;
 }
 

@@ -254,6 +254,8 @@ TEST_F(callers, driver_hint)
 	EXPECT_EQ(dbg_write(DBG "move", "any 0 %lx %lx", addr + 1, len),
 		  -EINVAL);
 	EXPECT_EQ(dbg_write(DBG "move", "any 0 %lx 0", addr), -EINVAL);
+	EXPECT_EQ(dbg_write(DBG "move", "any 0 %lx %lx soon", addr, len),
+		  -EINVAL);
 	EXPECT_EQ(nm_misplaced(&self->buf, 1), 0);
 
 	/* The node preference a driver sets is what sysfs shows. */

@@ -6,7 +6,9 @@
  * it cannot trust, and on the others lose no byte. On channels whose
  * transfers cannot be stopped, the folios concerned stay where they were,
  * their data intact before and after the late writes, and the batch is
- * freed once the late transfers reported (KASAN watches the rest).
+ * freed once the late transfers reported (KASAN watches the rest). A
+ * caller in MIGRATE_ASYNC waits for a stalled engine no longer than
+ * async_timeout_ms.
  *
  * Needs root, two NUMA nodes with memory, THP, and the migrate_dma and
  * test_migrate_dma modules.
@@ -25,6 +27,7 @@
 #define DRIVER		"test_migrate_dma"
 #define BUF_SIZE	(8UL << 20)
 #define THP_ORDER	9
+#define HINT_MOVE	"/sys/kernel/debug/migrate_offload/move"
 
 /* The bit of test_migrate_dma the provider is told to use. */
 struct engine {
@@ -388,6 +391,83 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 	EXPECT_EQ(misplaced, 0);
 	bad = nm_verify(&self->buf, 42, &first);
 	EXPECT_EQ(bad, 0);
+}
+
+/*
+ * An engine that stalls every 5th transfer for 10 s, but can be stopped,
+ * under a timeout_ms of 10 minutes: a migration in MIGRATE_ASYNC (a
+ * driver's, through the hint example in debugfs) waits async_timeout_ms
+ * per batch, then the CPU copies what the engine had not; the channels
+ * are not blamed for it.
+ */
+#define STALL_MS	10000
+
+FIXTURE(async)
+{
+	struct engine e;
+	struct nm_buf buf;
+	int nodes[NM_MAX_NODES];
+	int nr_nodes;
+	bool ready;
+};
+
+FIXTURE_SETUP(async)
+{
+	int ret;
+
+	memset(&self->e, 0, sizeof(self->e));
+	if (setup_common(_metadata, &self->e, &self->buf, self->nodes,
+			 &self->nr_nodes, THP_ORDER))
+		return;
+	if (access(HINT_MOVE, F_OK) &&
+	    system("mount -t debugfs none /sys/kernel/debug 2>/dev/null; true"))
+		SKIP(return, "no debugfs");
+	if (access(HINT_MOVE, F_OK))
+		SKIP(return, "no " HINT_MOVE " (TEST_MIGRATE_OFFLOAD_HINT)");
+	ret = engine_load("stall", 5, STALL_MS);
+	if (ret == -1)
+		SKIP(return, "no " DRIVER " module");
+	ASSERT_EQ(ret, 0);
+	self->ready = true;
+	ASSERT_EQ(engine_use(&self->e, 600000), 0);
+	ASSERT_EQ(knobs_set(&self->e.knobs, DMAE("async_timeout_ms"), "200"), 0);
+}
+
+FIXTURE_TEARDOWN(async)
+{
+	nm_free(&self->buf);
+	nm_restore_folio_order();
+	if (self->ready && engine_unload(&self->e))
+		TH_LOG("unloading " DRIVER " or migrate_dma failed");
+}
+
+TEST_F_TIMEOUT(async, bounded_wait, 300)
+{
+	unsigned long long at0 = stat_of("async_timeouts"), t0 = stat_of("timeouts");
+	unsigned long long lost = stat_of("lost"), at;
+	unsigned long misplaced;
+	char cmd[96], in_use[1024];
+
+	ASSERT_EQ(lines_with(self->e.in_use, DRIVER), 2);
+	ASSERT_EQ(knob_write(POLICY, "none"), 0);
+	nm_fill(&self->buf, 77);
+	ASSERT_EQ(nm_move(&self->buf, self->nodes[0], &misplaced), 0);
+	ASSERT_EQ(misplaced, 0);
+
+	snprintf(cmd, sizeof(cmd), "dmaengine %d %lx %lx async", self->nodes[1],
+		 (unsigned long)self->buf.addr, (unsigned long)self->buf.len);
+	EXPECT_EQ(knob_write(HINT_MOVE, cmd), 0);
+	at = stat_of("async_timeouts") - at0;
+	TH_LOG("%llu batches cut at async_timeout_ms", at);
+	/* Every batch stalled, and each was cut at the short bound. */
+	EXPECT_GT(at, 0);
+	EXPECT_EQ(stat_of("timeouts") - t0, at);
+	EXPECT_EQ(nm_misplaced(&self->buf, self->nodes[1]), 0);
+	EXPECT_EQ(nm_verify(&self->buf, 77, NULL), 0);
+	/* A slow engine is not a broken one. */
+	EXPECT_EQ(stat_of("lost"), lost);
+	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	EXPECT_EQ(lines_with(in_use, DRIVER), 2);
 }
 
 TEST_HARNESS_MAIN

@@ -673,6 +673,8 @@ static const struct bad_write bad_dma_writes[] = {
 	{ DMAE("channels"), "33" },
 	{ DMAE("timeout_ms"), "0" },
 	{ DMAE("timeout_ms"), "soon" },
+	{ DMAE("async_timeout_ms"), "0" },
+	{ DMAE("async_timeout_ms"), "600001" },
 	{ DMAE("max_errors"), "-1" },
 	{ DMAE("devices"), "a b" },
 	{ DMAE("in_use"), "x" },
