@@ -105,30 +105,54 @@ static void mdma_update_nodes(void)
 	mdma_provider.caps.nodes = nodes;
 }
 
-/* Give back channel @i; the caller holds the rwsem for writing. */
-static void mdma_release(unsigned int i)
-{
-	struct dma_chan *chan = mdma.chans[i].chan;
+/* Channels taken out of the set under the rwsem, given back after it. */
+struct mdma_gone {
+	struct dma_chan *chans[MDMA_MAX_CHANS];
+	unsigned int nr;
+};
 
-	pr_info("releasing %s\n", dma_chan_name(chan));
-	dma_release_channel(chan);
+/* Take channel @i out of the set; the caller holds the rwsem for writing. */
+static void mdma_drop(unsigned int i, struct mdma_gone *gone)
+{
+	gone->chans[gone->nr++] = mdma.chans[i].chan;
 	mdma.chans[i] = mdma.chans[--mdma.nr];
+}
+
+/*
+ * Give the dropped channels back, not under the rwsem:
+ * dma_release_channel() takes dma_list_mutex, which dma_request_channel()
+ * holds across alloc_chan_resources(), which may reclaim, which may
+ * demote through this provider, whose batch would wait for the rwsem
+ * behind us.
+ */
+static void mdma_give_back(struct mdma_gone *gone)
+{
+	unsigned int i;
+
+	for (i = 0; i < gone->nr; i++) {
+		pr_info("releasing %s\n", dma_chan_name(gone->chans[i]));
+		dma_release_channel(gone->chans[i]);
+	}
 }
 
 /* Give back every channel. */
 static void mdma_release_all(void)
 {
+	struct mdma_gone gone = { .nr = 0 };
+
 	down_write(&mdma.rwsem);
 	while (mdma.nr)
-		mdma_release(mdma.nr - 1);
+		mdma_drop(mdma.nr - 1, &gone);
 	mdma_update_nodes();
 	up_write(&mdma.rwsem);
+	mdma_give_back(&gone);
 }
 
 /* Take every wanted channel, give back unwanted ones; under scan_lock. */
 static int mdma_scan_locked(void)
 {
 	struct dma_chan *got[MDMA_MAX_CHANS];
+	struct mdma_gone gone = { .nr = 0 };
 	unsigned int i, n = 0, room;
 	dma_cap_mask_t mask;
 	int nr;
@@ -140,12 +164,13 @@ static int mdma_scan_locked(void)
 	down_write(&mdma.rwsem);
 	for (i = 0; i < mdma.nr; )
 		if (!mdma_dev_wanted(dev_name(mdma.chans[i].chan->device->dev)))
-			mdma_release(i);
+			mdma_drop(i, &gone);
 		else
 			i++;
 	mdma_update_nodes();
 	room = MDMA_MAX_CHANS - mdma.nr;
 	up_write(&mdma.rwsem);
+	mdma_give_back(&gone);
 
 	/*
 	 * Not under the rwsem: a channel's alloc_chan_resources may reclaim,
@@ -219,6 +244,7 @@ int mdma_chans_enable(bool enable)
 
 static void mdma_reap(struct work_struct *work)
 {
+	struct mdma_gone gone = { .nr = 0 };
 	unsigned int i;
 
 	down_write(&mdma.rwsem);
@@ -227,13 +253,14 @@ static void mdma_reap(struct work_struct *work)
 		if (!mdma.chans[i].retired &&
 		    READ_ONCE(mdma.chans[i].errors) >= READ_ONCE(mdma.max_errors)) {
 			mdma_stat_add(MDMA_LOST, 1);
-			mdma_release(i);
+			mdma_drop(i, &gone);
 		} else {
 			i++;
 		}
 	}
 	mdma_update_nodes();
 	up_write(&mdma.rwsem);
+	mdma_give_back(&gone);
 }
 
 static DECLARE_WORK(mdma_reap_work, mdma_reap);
@@ -287,25 +314,26 @@ void mdma_chans_retire(struct mdma_chan *mc, int err)
 static int mdma_bus_event(struct notifier_block *nb, unsigned long action,
 			  void *data)
 {
+	struct mdma_gone gone = { .nr = 0 };
 	struct device *dev = data;
-	unsigned int i, lost = 0;
+	unsigned int i;
 
 	if (action != BUS_NOTIFY_UNBIND_DRIVER)
 		return NOTIFY_DONE;
 
 	down_write(&mdma.rwsem);
 	for (i = 0; i < mdma.nr; ) {
-		if (mdma.chans[i].chan->device->dev == dev) {
-			mdma_release(i);
-			lost++;
-		} else {
+		if (mdma.chans[i].chan->device->dev == dev)
+			mdma_drop(i, &gone);
+		else
 			i++;
-		}
 	}
 	mdma_update_nodes();
 	up_write(&mdma.rwsem);
-	mdma_stat_add(MDMA_LOST, lost);
-	return lost ? NOTIFY_OK : NOTIFY_DONE;
+	/* Before the driver's remove runs: we are its unbind notifier. */
+	mdma_give_back(&gone);
+	mdma_stat_add(MDMA_LOST, gone.nr);
+	return gone.nr ? NOTIFY_OK : NOTIFY_DONE;
 }
 
 /* DMA engines live on PCI or are platform devices. */

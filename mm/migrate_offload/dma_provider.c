@@ -27,6 +27,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -258,6 +259,20 @@ static const struct attribute_group *mdma_groups[] = {
 	NULL
 };
 
+/*
+ * Reclaim demotes through this provider, so a batch takes mdma.rwsem
+ * inside fs_reclaim. Show lockdep that order now: anything that could
+ * reclaim while the rwsem is held, for reading or writing, is reported
+ * the first time it runs, not only the day memory runs short.
+ */
+static void __init mdma_lockdep_reclaim(void)
+{
+	fs_reclaim_acquire(GFP_KERNEL);
+	down_read(&mdma.rwsem);
+	up_read(&mdma.rwsem);
+	fs_reclaim_release(GFP_KERNEL);
+}
+
 static int __init mdma_init(void)
 {
 	int ret;
@@ -265,6 +280,7 @@ static int __init mdma_init(void)
 	mutex_init(&mdma.scan_lock);
 	init_waitqueue_head(&mdma.wq);
 	init_rwsem(&mdma.rwsem);
+	mdma_lockdep_reclaim();
 	mdma.late_wq = alloc_workqueue("migrate_dma_late",
 				       WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!mdma.late_wq)
