@@ -204,39 +204,13 @@ FIXTURE_TEARDOWN(quirky)
 		TH_LOG("unloading " DRIVER " or migrate_dma failed");
 }
 
-/* Every pair of nodes, every byte compared after each move. */
-static void move_all(struct __test_metadata *_metadata, struct nm_buf *b,
-		     const int *nodes, int nr_nodes)
-{
-	uint64_t seed = 7000;
-	int s, d;
-
-	for (s = 0; s < nr_nodes; s++) {
-		for (d = 0; d < nr_nodes; d++) {
-			unsigned long misplaced;
-			size_t first = 0, bad;
-
-			if (s == d)
-				continue;
-			nm_fill(b, ++seed);
-			ASSERT_EQ(nm_move(b, nodes[s], NULL), 0);
-			ASSERT_EQ(nm_move(b, nodes[d], &misplaced), 0);
-			EXPECT_EQ(misplaced, 0);
-			bad = nm_verify(b, seed, &first);
-			ASSERT_EQ(bad, 0) {
-				TH_LOG("%d -> %d: %zu bad words from %zu",
-				       nodes[s], nodes[d], bad, first);
-			}
-		}
-	}
-}
-
 TEST_F_TIMEOUT(quirky, refused_or_every_byte, 900)
 {
 	unsigned long long sub = stat_of("submitted"), done = stat_of("completed");
 	unsigned long long folios = knob_num(DMAE("stats/folios"));
 	unsigned long long failed = knob_num(DMAE("stats/failed"));
 	unsigned long long cpu = knob_num(PROV("cpu", "stats/folios"));
+	char why[128];
 
 	if (variant->refused) {
 		EXPECT_EQ(self->e.in_use[0], '\0') {
@@ -253,7 +227,10 @@ TEST_F_TIMEOUT(quirky, refused_or_every_byte, 900)
 		EXPECT_EQ(self->e.refused[0], '\0');
 	}
 
-	move_all(_metadata, &self->buf, self->nodes, self->nr_nodes);
+	ASSERT_EQ(nm_move_pairs(&self->buf, self->nodes, self->nr_nodes, 7000,
+				why, sizeof(why)), 0) {
+		TH_LOG("%s", why);
+	}
 
 	if (variant->refused) {
 		/* Nothing reached the engine: the CPU copied it all. */

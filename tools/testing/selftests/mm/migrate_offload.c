@@ -218,26 +218,10 @@ FIXTURE_TEARDOWN(offload)
 static void move_all_pairs(struct __test_metadata *_metadata,
 			   struct nm_buf *b, const int *nodes, int nr_nodes)
 {
-	uint64_t seed = 100;
-	int s, d;
+	char why[128];
 
-	for (s = 0; s < nr_nodes; s++) {
-		for (d = 0; d < nr_nodes; d++) {
-			unsigned long misplaced;
-			size_t first = 0, bad;
-
-			if (s == d)
-				continue;
-			nm_fill(b, ++seed);
-			ASSERT_EQ(nm_move(b, nodes[s], NULL), 0);
-			ASSERT_EQ(nm_move(b, nodes[d], &misplaced), 0);
-			ASSERT_EQ(misplaced, 0);
-			bad = nm_verify(b, seed, &first);
-			ASSERT_EQ(bad, 0) {
-				TH_LOG("%d -> %d: %zu bad words from %zu",
-				       nodes[s], nodes[d], bad, first);
-			}
-		}
+	ASSERT_EQ(nm_move_pairs(b, nodes, nr_nodes, 100, why, sizeof(why)), 0) {
+		TH_LOG("%s", why);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <numa.h>
 #include <numaif.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -217,4 +218,49 @@ int nm_folio_orders(const struct nm_buf *b, int *orders, int nr_orders)
 	if (kpageflags_fd >= 0)
 		close(kpageflags_fd);
 	return ret;
+}
+
+/*
+ * Move @b from each of @nodes to each other one, with a new pattern
+ * (seeds from @seed + 1 on) before each pair; check after each move that
+ * every page got there and every word is right. Returns 0, or -1 with
+ * what went wrong first in @why.
+ */
+int nm_move_pairs(struct nm_buf *b, const int *nodes, int nr_nodes,
+		  uint64_t seed, char *why, size_t why_len)
+{
+	int s, d;
+
+	for (s = 0; s < nr_nodes; s++) {
+		for (d = 0; d < nr_nodes; d++) {
+			unsigned long misplaced;
+			size_t first = 0, bad;
+			long ret;
+
+			if (s == d)
+				continue;
+			nm_fill(b, ++seed);
+			ret = nm_move(b, nodes[s], NULL);
+			if (!ret)
+				ret = nm_move(b, nodes[d], &misplaced);
+			if (ret) {
+				snprintf(why, why_len, "%d -> %d: move_pages() %ld",
+					 nodes[s], nodes[d], ret);
+				return -1;
+			}
+			if (misplaced) {
+				snprintf(why, why_len, "%d -> %d: %lu pages not moved",
+					 nodes[s], nodes[d], misplaced);
+				return -1;
+			}
+			bad = nm_verify(b, seed, &first);
+			if (bad) {
+				snprintf(why, why_len,
+					 "%d -> %d: %zu bad words from %zu",
+					 nodes[s], nodes[d], bad, first);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }

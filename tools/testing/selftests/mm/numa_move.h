@@ -34,5 +34,7 @@ unsigned long nm_status_not(const struct nm_buf *b, int node,
 			    unsigned long *first);
 unsigned long nm_misplaced(struct nm_buf *b, int node);
 int nm_folio_orders(const struct nm_buf *b, int *orders, int nr_orders);
+int nm_move_pairs(struct nm_buf *b, const int *nodes, int nr_nodes,
+		  uint64_t seed, char *why, size_t why_len);
 
 #endif /* __NUMA_MOVE_H__ */
