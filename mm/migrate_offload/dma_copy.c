@@ -351,7 +351,6 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 
 			if (!atomic_read(&it->left))
 				continue;
-			it->status = -ENOTRECOVERABLE;
 			it->held = req->items[p->first + j]->dst;
 			folio_get(it->held);
 		}
@@ -541,12 +540,12 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		aborted |= !p->timed_out && atomic_read(&p->left);
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = &b->items[p->first + j];
-			/* A late report must not undo -ENOTRECOVERABLE. */
+			/* Held: its transfers may still write, whatever came. */
 			int status = it->held ? -ENOTRECOVERABLE :
 					       READ_ONCE(it->status);
 
 			/* Cut off with transfers unreported: not copied. */
-			if (!status && atomic_read(&it->left) && !p->orphan)
+			if (!status && atomic_read(&it->left))
 				status = -ETIMEDOUT;
 			copied |= !status;
 			broken |= READ_ONCE(it->engine_failed);
