@@ -537,7 +537,8 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		bool copied = false, broken = p->timed_out && !hurried;
 
 		timed_out |= p->timed_out || p->unstoppable;
-		aborted |= !p->timed_out && atomic_read(&p->left);
+		aborted |= !p->timed_out && !p->unstoppable &&
+			   atomic_read(&p->left);
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = &b->items[p->first + j];
 			/* Held: its transfers may still write, whatever came. */
