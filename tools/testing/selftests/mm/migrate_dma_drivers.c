@@ -29,9 +29,17 @@
 #define THP_ORDER	9
 #define HINT_MOVE	"/sys/kernel/debug/migrate_offload/move"
 
-/* The bit of test_migrate_dma the provider is told to use. */
-struct engine {
+/*
+ * What every test sets up: a buffer, the nodes to move it between, and
+ * test_migrate_dma in one mode as the provider's only engine, with what
+ * the provider said of its channels.
+ */
+struct rig {
+	struct nm_buf buf;
+	int nodes[NM_MAX_NODES];
+	int nr_nodes;
 	bool loaded_provider;
+	bool loaded_engine;
 	struct knobs knobs;
 	char in_use[1024];
 	char refused[1024];
@@ -51,35 +59,23 @@ static int engine_load(const char *mode, unsigned int every,
 }
 
 /* Point the provider at the test engine only, enabled, for every folio. */
-static int engine_use(struct engine *e, unsigned int timeout_ms)
+static int engine_use(struct rig *r, unsigned int timeout_ms)
 {
 	char t[16];
 
 	snprintf(t, sizeof(t), "%u", timeout_ms);
-	if (knobs_set(&e->knobs, DMAE("min_folio_size"), "4096") ||
-	    knobs_set(&e->knobs, DMAE("min_batch_bytes"), "0") ||
-	    knobs_set(&e->knobs, DMAE("timeout_ms"), t) ||
-	    knobs_set(&e->knobs, DMAE("channels"), "2") ||
-	    knobs_set(&e->knobs, DMAE("enabled"), "1") ||
-	    knobs_set(&e->knobs, DMAE("devices"), DRIVER) ||
-	    knobs_set(&e->knobs, POLICY, "dmaengine"))
+	if (knobs_set(&r->knobs, DMAE("min_folio_size"), "4096") ||
+	    knobs_set(&r->knobs, DMAE("min_batch_bytes"), "0") ||
+	    knobs_set(&r->knobs, DMAE("timeout_ms"), t) ||
+	    knobs_set(&r->knobs, DMAE("channels"), "2") ||
+	    knobs_set(&r->knobs, DMAE("enabled"), "1") ||
+	    knobs_set(&r->knobs, DMAE("devices"), DRIVER) ||
+	    knobs_set(&r->knobs, POLICY, "dmaengine"))
 		return -1;
-	policies_isolate(&e->knobs, "syscall_or_cpuset");
-	knob_read(DMAE("in_use"), e->in_use, sizeof(e->in_use));
-	knob_read(DMAE("refused"), e->refused, sizeof(e->refused));
+	policies_isolate(&r->knobs, "syscall_or_cpuset");
+	knob_read(DMAE("in_use"), r->in_use, sizeof(r->in_use));
+	knob_read(DMAE("refused"), r->refused, sizeof(r->refused));
 	return 0;
-}
-
-/* Give the channels back (restoring "devices"), then unload the engine. */
-static int engine_unload(struct engine *e)
-{
-	int ret;
-
-	knobs_restore(&e->knobs);
-	ret = system("rmmod " DRIVER);
-	if (e->loaded_provider && system("rmmod migrate_dma"))
-		ret = -1;
-	return ret;
 }
 
 static unsigned int lines_with(const char *text, const char *word)
@@ -100,22 +96,61 @@ static unsigned long long stat_of(const char *name)
 	return knob_num(path);
 }
 
-static int setup_common(struct __test_metadata *_metadata, struct engine *e,
-			struct nm_buf *buf, int *nodes, int *nr_nodes,
-			unsigned int order)
+/*
+ * Two nodes, the provider, the folio size, a buffer, then the engine in
+ * @mode used alone by the provider with @timeout_ms. Returns 0, or -1
+ * when the test was skipped or failed.
+ */
+static int rig_setup(struct __test_metadata *_metadata, struct rig *r,
+		     unsigned int order, const char *mode, unsigned int every,
+		     unsigned int late_ms, unsigned int timeout_ms)
 {
-	*nr_nodes = nm_mem_nodes(nodes, NM_MAX_NODES);
-	if (*nr_nodes < 2)
+	int ret;
+
+	r->nr_nodes = nm_mem_nodes(r->nodes, NM_MAX_NODES);
+	if (r->nr_nodes < 2)
 		SKIP(return -1, "needs two NUMA nodes with memory");
 	if (access(DMAE(""), F_OK)) {
 		if (system("modprobe migrate_dma 2>/dev/null"))
 			SKIP(return -1, "no migrate_dma module");
-		e->loaded_provider = true;
+		r->loaded_provider = true;
 	}
 	if (nm_use_folio_order(order))
 		SKIP(return -1, "folio order %u not supported", order);
-	ASSERT_EQ(nm_alloc(buf, BUF_SIZE, order), 0);
+	ASSERT_EQ(nm_alloc(&r->buf, BUF_SIZE, order), 0);
+	ret = engine_load(mode, every, late_ms);
+	if (ret == -1)
+		SKIP(return -1, "no " DRIVER " module");
+	ASSERT_EQ(ret, 0);
+	r->loaded_engine = true;
+	ASSERT_EQ(engine_use(r, timeout_ms), 0);
 	return 0;
+}
+
+/* Give the channels back (restoring "devices"), then unload the engine. */
+static void rig_teardown(struct __test_metadata *_metadata, struct rig *r)
+{
+	nm_free(&r->buf);
+	nm_restore_folio_order();
+	if (r->loaded_engine) {
+		knobs_restore(&r->knobs);
+		if (system("rmmod " DRIVER))
+			TH_LOG("unloading " DRIVER " failed");
+	}
+	if (r->loaded_provider && system("rmmod migrate_dma"))
+		TH_LOG("unloading migrate_dma failed");
+}
+
+/* Put the buffer, filled from @seed, on the first node with the CPU. */
+static void rig_place(struct __test_metadata *_metadata, struct rig *r,
+		      uint64_t seed)
+{
+	unsigned long misplaced;
+
+	ASSERT_EQ(knob_write(POLICY, "none"), 0);
+	nm_fill(&r->buf, seed);
+	ASSERT_EQ(nm_move(&r->buf, r->nodes[0], &misplaced), 0);
+	ASSERT_EQ(misplaced, 0);
 }
 
 /*
@@ -124,11 +159,7 @@ static int setup_common(struct __test_metadata *_metadata, struct engine *e,
  */
 FIXTURE(quirky)
 {
-	struct engine e;
-	struct nm_buf buf;
-	int nodes[NM_MAX_NODES];
-	int nr_nodes;
-	bool ready;
+	struct rig r;
 };
 
 FIXTURE_VARIANT(quirky)
@@ -181,27 +212,13 @@ FIXTURE_VARIANT_ADD(quirky, out_of_order)
 
 FIXTURE_SETUP(quirky)
 {
-	int ret;
-
-	memset(&self->e, 0, sizeof(self->e));
-	if (setup_common(_metadata, &self->e, &self->buf, self->nodes,
-			 &self->nr_nodes, THP_ORDER))
-		return;
-	ret = engine_load(variant->mode,
-			  variant->every ? variant->every : 5, 0);
-	if (ret == -1)
-		SKIP(return, "no " DRIVER " module");
-	ASSERT_EQ(ret, 0);
-	self->ready = true;
-	ASSERT_EQ(engine_use(&self->e, 2000), 0);
+	rig_setup(_metadata, &self->r, THP_ORDER, variant->mode,
+		  variant->every ? variant->every : 5, 0, 2000);
 }
 
 FIXTURE_TEARDOWN(quirky)
 {
-	nm_free(&self->buf);
-	nm_restore_folio_order();
-	if (self->ready && engine_unload(&self->e))
-		TH_LOG("unloading " DRIVER " or migrate_dma failed");
+	rig_teardown(_metadata, &self->r);
 }
 
 TEST_F_TIMEOUT(quirky, refused_or_every_byte, 900)
@@ -213,21 +230,21 @@ TEST_F_TIMEOUT(quirky, refused_or_every_byte, 900)
 	char why[128];
 
 	if (variant->refused) {
-		EXPECT_EQ(self->e.in_use[0], '\0') {
-			TH_LOG("in use: %s", self->e.in_use);
+		EXPECT_EQ(self->r.in_use[0], '\0') {
+			TH_LOG("in use: %s", self->r.in_use);
 		}
-		EXPECT_EQ(lines_with(self->e.refused, DRIVER), 2);
-		EXPECT_EQ(lines_with(self->e.refused, variant->refused), 2) {
-			TH_LOG("refused: %s", self->e.refused);
+		EXPECT_EQ(lines_with(self->r.refused, DRIVER), 2);
+		EXPECT_EQ(lines_with(self->r.refused, variant->refused), 2) {
+			TH_LOG("refused: %s", self->r.refused);
 		}
 	} else {
-		EXPECT_EQ(lines_with(self->e.in_use, DRIVER), 2) {
-			TH_LOG("in use: %s", self->e.in_use);
+		EXPECT_EQ(lines_with(self->r.in_use, DRIVER), 2) {
+			TH_LOG("in use: %s", self->r.in_use);
 		}
-		EXPECT_EQ(self->e.refused[0], '\0');
+		EXPECT_EQ(self->r.refused[0], '\0');
 	}
 
-	ASSERT_EQ(nm_move_pairs(&self->buf, self->nodes, self->nr_nodes, 7000,
+	ASSERT_EQ(nm_move_pairs(&self->r.buf, self->r.nodes, self->r.nr_nodes, 7000,
 				why, sizeof(why)), 0) {
 		TH_LOG("%s", why);
 	}
@@ -264,11 +281,7 @@ TEST_F_TIMEOUT(quirky, refused_or_every_byte, 900)
 
 FIXTURE(unstoppable)
 {
-	struct engine e;
-	struct nm_buf buf;
-	int nodes[NM_MAX_NODES];
-	int nr_nodes;
-	bool ready;
+	struct rig r;
 };
 
 FIXTURE_VARIANT(unstoppable)
@@ -288,26 +301,13 @@ FIXTURE_VARIANT_ADD(unstoppable, thp_2m)
 
 FIXTURE_SETUP(unstoppable)
 {
-	int ret;
-
-	memset(&self->e, 0, sizeof(self->e));
-	if (setup_common(_metadata, &self->e, &self->buf, self->nodes,
-			 &self->nr_nodes, variant->order))
-		return;
-	ret = engine_load("unstoppable", 7, LATE_MS);
-	if (ret == -1)
-		SKIP(return, "no " DRIVER " module");
-	ASSERT_EQ(ret, 0);
-	self->ready = true;
-	ASSERT_EQ(engine_use(&self->e, 300), 0);
+	rig_setup(_metadata, &self->r, variant->order, "unstoppable", 7,
+		  LATE_MS, 300);
 }
 
 FIXTURE_TEARDOWN(unstoppable)
 {
-	nm_free(&self->buf);
-	nm_restore_folio_order();
-	if (self->ready && engine_unload(&self->e))
-		TH_LOG("unloading " DRIVER " or migrate_dma failed");
+	rig_teardown(_metadata, &self->r);
 }
 
 TEST_F_TIMEOUT(unstoppable, late_writes, 900)
@@ -315,21 +315,18 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 	unsigned long long u0 = stat_of("unstoppable"), lf0 = stat_of("late_freed");
 	unsigned long long t0 = stat_of("timeouts"), u, lf = 0;
 	unsigned long long failed = knob_num(DMAE("stats/failed"));
-	const int from = self->nodes[0], to = self->nodes[1];
+	const int to = self->r.nodes[1];
 	unsigned long misplaced;
 	size_t first = 0, bad;
 	char in_use[1024];
 	int i;
 
-	ASSERT_EQ(lines_with(self->e.in_use, DRIVER), 2);
+	ASSERT_EQ(lines_with(self->r.in_use, DRIVER), 2);
 	/* Place the buffer on the CPU, then move it through the engine. */
-	ASSERT_EQ(knob_write(POLICY, "none"), 0);
-	nm_fill(&self->buf, 42);
-	ASSERT_EQ(nm_move(&self->buf, from, &misplaced), 0);
-	ASSERT_EQ(misplaced, 0);
+	rig_place(_metadata, &self->r, 42);
 	ASSERT_EQ(knob_write(POLICY, "dmaengine"), 0);
 
-	EXPECT_GE(nm_move(&self->buf, to, &misplaced), 0);
+	EXPECT_GE(nm_move(&self->r.buf, to, &misplaced), 0);
 	u = stat_of("unstoppable") - u0;
 	TH_LOG("%lu pages not moved, %llu batches left to late transfers",
 	       misplaced, u);
@@ -337,7 +334,7 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 	EXPECT_GT(knob_num(DMAE("stats/failed")), failed);
 	EXPECT_GT(u, 0);
 	EXPECT_GT(stat_of("timeouts") - t0, 0);
-	bad = nm_verify(&self->buf, 42, &first);
+	bad = nm_verify(&self->r.buf, 42, &first);
 	EXPECT_EQ(bad, 0) {
 		TH_LOG("before the late writes: %zu bad words from %zu", bad, first);
 	}
@@ -346,7 +343,7 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 		TH_LOG("in use: %s", in_use);
 	}
 	/* Late transfers still to come keep the provider's code loaded. */
-	if (self->e.loaded_provider && stat_of("late_freed") - lf0 < u)
+	if (self->r.loaded_provider && stat_of("late_freed") - lf0 < u)
 		EXPECT_NE(system("rmmod migrate_dma 2>/dev/null"), 0);
 
 	/* Past the late writes, whatever the counters say, then the frees. */
@@ -358,15 +355,15 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 		usleep(100 * 1000);
 	}
 	EXPECT_EQ(lf, u);
-	bad = nm_verify(&self->buf, 42, &first);
+	bad = nm_verify(&self->r.buf, 42, &first);
 	EXPECT_EQ(bad, 0) {
 		TH_LOG("after the late writes: %zu bad words from %zu", bad, first);
 	}
 
 	/* The channels are retired: the CPU moves the rest. */
-	EXPECT_EQ(nm_move(&self->buf, to, &misplaced), 0);
+	EXPECT_EQ(nm_move(&self->r.buf, to, &misplaced), 0);
 	EXPECT_EQ(misplaced, 0);
-	bad = nm_verify(&self->buf, 42, &first);
+	bad = nm_verify(&self->r.buf, 42, &first);
 	EXPECT_EQ(bad, 0);
 }
 
@@ -381,66 +378,46 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 
 FIXTURE(async)
 {
-	struct engine e;
-	struct nm_buf buf;
-	int nodes[NM_MAX_NODES];
-	int nr_nodes;
-	bool ready;
+	struct rig r;
 };
 
 FIXTURE_SETUP(async)
 {
-	int ret;
-
-	memset(&self->e, 0, sizeof(self->e));
-	if (setup_common(_metadata, &self->e, &self->buf, self->nodes,
-			 &self->nr_nodes, THP_ORDER))
-		return;
 	if (access(HINT_MOVE, F_OK) &&
 	    system("mount -t debugfs none /sys/kernel/debug 2>/dev/null; true"))
 		SKIP(return, "no debugfs");
 	if (access(HINT_MOVE, F_OK))
 		SKIP(return, "no " HINT_MOVE " (TEST_MIGRATE_OFFLOAD_HINT)");
-	ret = engine_load("stall", 5, STALL_MS);
-	if (ret == -1)
-		SKIP(return, "no " DRIVER " module");
-	ASSERT_EQ(ret, 0);
-	self->ready = true;
-	ASSERT_EQ(engine_use(&self->e, 600000), 0);
-	ASSERT_EQ(knobs_set(&self->e.knobs, DMAE("async_timeout_ms"), "200"), 0);
+	if (rig_setup(_metadata, &self->r, THP_ORDER, "stall", 5, STALL_MS,
+		      600000))
+		return;
+	ASSERT_EQ(knobs_set(&self->r.knobs, DMAE("async_timeout_ms"), "200"), 0);
 }
 
 FIXTURE_TEARDOWN(async)
 {
-	nm_free(&self->buf);
-	nm_restore_folio_order();
-	if (self->ready && engine_unload(&self->e))
-		TH_LOG("unloading " DRIVER " or migrate_dma failed");
+	rig_teardown(_metadata, &self->r);
 }
 
 TEST_F_TIMEOUT(async, bounded_wait, 300)
 {
 	unsigned long long at0 = stat_of("async_timeouts"), t0 = stat_of("timeouts");
 	unsigned long long lost = stat_of("lost"), at;
-	unsigned long misplaced;
 	char cmd[96], in_use[1024];
 
-	ASSERT_EQ(lines_with(self->e.in_use, DRIVER), 2);
-	ASSERT_EQ(knob_write(POLICY, "none"), 0);
-	nm_fill(&self->buf, 77);
-	ASSERT_EQ(nm_move(&self->buf, self->nodes[0], &misplaced), 0);
-	ASSERT_EQ(misplaced, 0);
+	ASSERT_EQ(lines_with(self->r.in_use, DRIVER), 2);
+	rig_place(_metadata, &self->r, 77);
 
-	snprintf(cmd, sizeof(cmd), "dmaengine %d %lx %lx async", self->nodes[1],
-		 (unsigned long)self->buf.addr, (unsigned long)self->buf.len);
+	snprintf(cmd, sizeof(cmd), "dmaengine %d %lx %lx async", self->r.nodes[1],
+		 (unsigned long)self->r.buf.addr, (unsigned long)self->r.buf.len);
 	EXPECT_EQ(knob_write(HINT_MOVE, cmd), 0);
 	at = stat_of("async_timeouts") - at0;
 	TH_LOG("%llu batches cut at async_timeout_ms", at);
 	/* Every batch stalled, and each was cut at the short bound. */
 	EXPECT_GT(at, 0);
 	EXPECT_EQ(stat_of("timeouts") - t0, at);
-	EXPECT_EQ(nm_misplaced(&self->buf, self->nodes[1]), 0);
-	EXPECT_EQ(nm_verify(&self->buf, 77, NULL), 0);
+	EXPECT_EQ(nm_misplaced(&self->r.buf, self->r.nodes[1]), 0);
+	EXPECT_EQ(nm_verify(&self->r.buf, 77, NULL), 0);
 	/* A slow engine is not a broken one. */
 	EXPECT_EQ(stat_of("lost"), lost);
 	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
