@@ -60,8 +60,9 @@ enum mdma_stat {
 
 /*
  * struct mdma - the provider's state
- * @scan_lock: serialises taking and giving back channels; never taken
- *	by a batch, so it may be held across dma_request_channel()
+ * @scan_lock: held to change the channel set (take or give back
+ *	channels), so that the set is stable under it alone; never taken by
+ *	a batch, so it may be held across dma_request_channel()
  * @enabled: channels are held only while the provider is enabled
  * @refused: channels the last scan would not use, with the reason
  * @nr_refused: entries in @refused

@@ -18,18 +18,23 @@
  * result, and the folio is committed, its source freed, on that word.
  * Channels refused are listed, with the reason, in "refused".
  *
- * A channel is given back when its engine is being unbound (a bus
- * notifier sees the unbind before the driver's remove runs, and waits
- * for batches in flight) and when it failed max_errors batches in a row;
- * transfers in flight on a vanishing engine fail, and the CPU then
- * copies those folios again.
+ * A channel is given back when the dmaengine core is about to unregister
+ * it (dma_chan_register_notifier(): its device is unbound, or its driver
+ * drops that channel alone, as idxd does per work queue; whatever the
+ * bus), after the batches in flight on it are done, and when it failed
+ * max_errors batches in a row. Transfers in flight on a vanishing engine
+ * fail or time out, and the CPU then copies those folios again.
+ *
+ * The set of channels changes under scan_lock and, where batches may be
+ * using it, under the rwsem for writing too; so a look at the set under
+ * scan_lock alone is stable, and a channel that is not ours costs its
+ * unregistration no wait for our batches.
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
 #include <linux/device.h>
 #include <linux/lockdep.h>
-#include <linux/platform_device.h>
-#include <linux/pci.h>
+#include <linux/notifier.h>
 #include <linux/sprintf.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -135,11 +140,12 @@ static void mdma_give_back(struct mdma_gone *gone)
 	}
 }
 
-/* Give back every channel. */
+/* Give back every channel; under scan_lock. */
 static void mdma_release_all(void)
 {
 	struct mdma_gone gone = { .nr = 0 };
 
+	lockdep_assert_held(&mdma.scan_lock);
 	down_write(&mdma.rwsem);
 	while (mdma.nr)
 		mdma_drop(mdma.nr - 1, &gone);
@@ -247,6 +253,7 @@ static void mdma_reap(struct work_struct *work)
 	struct mdma_gone gone = { .nr = 0 };
 	unsigned int i;
 
+	mutex_lock(&mdma.scan_lock);
 	down_write(&mdma.rwsem);
 	for (i = 0; i < mdma.nr; ) {
 		/* Retired channels stay held: nobody else gets them. */
@@ -261,6 +268,7 @@ static void mdma_reap(struct work_struct *work)
 	mdma_update_nodes();
 	up_write(&mdma.rwsem);
 	mdma_give_back(&gone);
+	mutex_unlock(&mdma.scan_lock);
 }
 
 static DECLARE_WORK(mdma_reap_work, mdma_reap);
@@ -307,64 +315,47 @@ void mdma_chans_retire(struct mdma_chan *mc, int err)
 }
 
 /*
- * An engine is about to be unbound: give its channels back before its
- * driver's remove runs. Waiting for the rwsem waits for batches in
- * flight, which the still-bound engine completes (or times out).
+ * The dmaengine core is about to unregister @data: if it is ours, wait
+ * for the batches in flight (the engine still completes or times them
+ * out) and give it back before the driver tears it down.
  */
-static int mdma_bus_event(struct notifier_block *nb, unsigned long action,
-			  void *data)
+static int mdma_chan_event(struct notifier_block *nb, unsigned long action,
+			   void *data)
 {
 	struct mdma_gone gone = { .nr = 0 };
-	struct device *dev = data;
 	unsigned int i;
 
-	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+	if (action != DMA_CHAN_UNREGISTER)
 		return NOTIFY_DONE;
 
-	down_write(&mdma.rwsem);
-	for (i = 0; i < mdma.nr; ) {
-		if (mdma.chans[i].chan->device->dev == dev)
-			mdma_drop(i, &gone);
-		else
-			i++;
+	mutex_lock(&mdma.scan_lock);
+	for (i = 0; i < mdma.nr; i++) {
+		if (mdma.chans[i].chan != data)
+			continue;
+		down_write(&mdma.rwsem);
+		mdma_drop(i, &gone);
+		mdma_update_nodes();
+		up_write(&mdma.rwsem);
+		break;
 	}
-	mdma_update_nodes();
-	up_write(&mdma.rwsem);
-	/* Before the driver's remove runs: we are its unbind notifier. */
 	mdma_give_back(&gone);
+	mutex_unlock(&mdma.scan_lock);
 	mdma_stat_add(MDMA_LOST, gone.nr);
 	return gone.nr ? NOTIFY_OK : NOTIFY_DONE;
 }
 
-/* DMA engines live on PCI or are platform devices. */
-static struct notifier_block mdma_pci_nb = { .notifier_call = mdma_bus_event };
-static struct notifier_block mdma_platform_nb = {
-	.notifier_call = mdma_bus_event,
+static struct notifier_block mdma_chan_nb = {
+	.notifier_call = mdma_chan_event,
 };
 
 int mdma_chans_init(void)
 {
-	int ret = 0;
-
-#ifdef CONFIG_PCI
-	ret = bus_register_notifier(&pci_bus_type, &mdma_pci_nb);
-	if (ret)
-		return ret;
-#endif
-	ret = bus_register_notifier(&platform_bus_type, &mdma_platform_nb);
-#ifdef CONFIG_PCI
-	if (ret)
-		bus_unregister_notifier(&pci_bus_type, &mdma_pci_nb);
-#endif
-	return ret;
+	return dma_chan_register_notifier(&mdma_chan_nb);
 }
 
 void mdma_chans_exit(void)
 {
-	bus_unregister_notifier(&platform_bus_type, &mdma_platform_nb);
-#ifdef CONFIG_PCI
-	bus_unregister_notifier(&pci_bus_type, &mdma_pci_nb);
-#endif
+	dma_chan_unregister_notifier(&mdma_chan_nb);
 	cancel_work_sync(&mdma_reap_work);
 	mdma_chans_enable(false);
 }
