@@ -29,6 +29,10 @@
  *                   byte pattern, so that a destination put to use too
  *                   early shows it), and reports them
  *
+ * Writing a channel's index to the "unplug" parameter unregisters that
+ * channel alone, the way idxd drops the channel of a work queue being
+ * disabled, with the device still bound.
+ *
  * A driver that sets DMA_COMPLETION_RESULT and still reports success for
  * a failed copy, or whose terminate returns 0 and keeps writing, breaks
  * what it declared; no client can tell, so no mode does it.
@@ -39,7 +43,9 @@
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
 #include <linux/highmem.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -112,7 +118,40 @@ struct tmd_chan {
 struct tmd {
 	struct dma_device dma;
 	struct tmd_chan chans[TMD_CHANS];
+	bool unplugged[TMD_CHANS];
 };
+
+/* The bound device, for "unplug"; @tmd_lock orders it against remove. */
+static DEFINE_MUTEX(tmd_lock);
+static struct tmd *tmd_bound;
+
+static int tmd_unplug(const char *val, const struct kernel_param *kp)
+{
+	unsigned int i;
+	int ret;
+
+	ret = kstrtouint(val, 0, &i);
+	if (ret)
+		return ret;
+	if (i >= TMD_CHANS)
+		return -EINVAL;
+	mutex_lock(&tmd_lock);
+	if (!tmd_bound || tmd_bound->unplugged[i]) {
+		ret = -ENODEV;
+	} else {
+		struct dma_chan *chan = &tmd_bound->chans[i].chan;
+
+		dma_async_device_channel_unregister(&tmd_bound->dma, chan);
+		list_del(&chan->device_node);
+		tmd_bound->unplugged[i] = true;
+	}
+	mutex_unlock(&tmd_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops tmd_unplug_ops = { .set = tmd_unplug };
+module_param_cb(unplug, &tmd_unplug_ops, NULL, 0200);
+MODULE_PARM_DESC(unplug, "write a channel's index to unregister it alone");
 
 static struct tmd_chan *to_tmd_chan(struct dma_chan *chan)
 {
@@ -405,17 +444,23 @@ static int tmd_probe(struct platform_device *pdev)
 		return ret;
 	}
 	platform_set_drvdata(pdev, tmd);
+	mutex_lock(&tmd_lock);
+	tmd_bound = tmd;
+	mutex_unlock(&tmd_lock);
 	dev_info(dev, "%u channels, mode %s, every %u, late_ms %u\n",
 		 TMD_CHANS, tmd_modes[tmd_mode], every, late_ms);
 	return 0;
 }
 
-/* Clients were told by the bus notifier; the last one frees the device. */
+/* The core tells the clients first; the last one frees the device. */
 static void tmd_remove(struct platform_device *pdev)
 {
 	struct tmd *tmd = platform_get_drvdata(pdev);
 
+	mutex_lock(&tmd_lock);
+	tmd_bound = NULL;
 	dma_async_device_unregister(&tmd->dma);
+	mutex_unlock(&tmd_lock);
 }
 
 static struct platform_driver tmd_driver = {

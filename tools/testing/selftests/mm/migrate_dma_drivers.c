@@ -8,15 +8,20 @@
  * their data intact before and after the late writes, and the batch is
  * freed once the late transfers reported (KASAN watches the rest). A
  * caller in MIGRATE_ASYNC waits for a stalled engine no longer than
- * async_timeout_ms.
+ * async_timeout_ms. Channels that go away mid-migration, one alone or
+ * with their device, and allocations that fail (failslab,
+ * fail_page_alloc) cost no byte either.
  *
  * Needs root, two NUMA nodes with memory, THP, and the migrate_dma and
  * test_migrate_dma modules.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "mo_knobs.h"
@@ -422,6 +427,221 @@ TEST_F_TIMEOUT(async, bounded_wait, 300)
 	EXPECT_EQ(stat_of("lost"), lost);
 	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
 	EXPECT_EQ(lines_with(in_use, DRIVER), 2);
+}
+
+/*
+ * Channels that go away while migrations use them: first one channel
+ * alone (unregistered with its device still bound, as idxd does for a
+ * work queue), then the device (unbound from its driver). The dmaengine
+ * core tells the provider, which gives each channel back once its
+ * batches are done; the moves go on, on the other channel and then on
+ * the CPU, every byte intact.
+ */
+#define UNPLUG		"/sys/module/" DRIVER "/parameters/unplug"
+#define UNBIND		"/sys/bus/platform/drivers/" DRIVER "/unbind"
+
+FIXTURE(vanishing)
+{
+	struct rig r;
+};
+
+FIXTURE_SETUP(vanishing)
+{
+	rig_setup(_metadata, &self->r, THP_ORDER, "good", 5, 0, 2000);
+}
+
+FIXTURE_TEARDOWN(vanishing)
+{
+	rig_teardown(_metadata, &self->r);
+}
+
+/* In a child: after a while unplug channel 0, later unbind the device. */
+static pid_t unplug_later(unsigned int ms)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	usleep(ms * 1000);
+	if (knob_write(UNPLUG, "0"))
+		_exit(1);
+	usleep(ms * 1000);
+	_exit(knob_write(UNBIND, DRIVER) ? 2 : 0);
+}
+
+TEST_F_TIMEOUT(vanishing, moves_survive, 600)
+{
+	unsigned long long lost = stat_of("lost"), folios, in_dma;
+	int round, status = -1, after = -1;
+	char in_use[1024];
+	unsigned long misplaced;
+	size_t bad, first = 0;
+	pid_t pid;
+
+	ASSERT_EQ(lines_with(self->r.in_use, DRIVER), 2);
+	rig_place(_metadata, &self->r, 91);
+	ASSERT_EQ(knob_write(POLICY, "dmaengine"), 0);
+	folios = knob_num(DMAE("stats/folios"));
+
+	/* Not shared with the child: move_pages() leaves shared pages be. */
+	ASSERT_EQ(madvise(self->r.buf.addr, self->r.buf.len, MADV_DONTFORK), 0);
+	pid = unplug_later(400);
+	ASSERT_GT(pid, 0);
+	/* Move back and forth until the child is done, and twice more. */
+	for (round = 0; round < 400 && after < 2; round++) {
+		int to = self->r.nodes[(round + 1) % 2];
+
+		ASSERT_EQ(nm_move(&self->r.buf, to, &misplaced), 0);
+		ASSERT_EQ(misplaced, 0);
+		bad = nm_verify(&self->r.buf, 91, &first);
+		ASSERT_EQ(bad, 0) {
+			TH_LOG("round %d: %zu bad words from %zu", round, bad,
+			       first);
+		}
+		if (after < 0 && waitpid(pid, &status, WNOHANG) == pid)
+			after = 0;
+		else if (after >= 0)
+			after++;
+	}
+	if (after < 0)
+		waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0) {
+		TH_LOG("%s failed", WEXITSTATUS(status) == 1 ? UNPLUG : UNBIND);
+	}
+	in_dma = knob_num(DMAE("stats/folios")) - folios;
+	TH_LOG("%d rounds, %llu folios through the engine", round, in_dma);
+	EXPECT_GT(in_dma, 0);
+	EXPECT_EQ(stat_of("lost") - lost, 2);
+	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	EXPECT_EQ(lines_with(in_use, DRIVER), 0) {
+		TH_LOG("in use: %s", in_use);
+	}
+}
+
+/*
+ * Allocations that fail in the migrating task (failslab and
+ * fail_page_alloc on it alone, sleeping allocations included): moves
+ * may fail, bytes may not. The faults are counted: "times" goes down by
+ * one for each.
+ */
+#define FI(attr, f)	"/sys/kernel/debug/" attr "/" f
+#define FI_TIMES	10000
+#define FI_TIMES_STR	"10000"
+
+FIXTURE(faults)
+{
+	struct rig r;
+	struct knobs fi;	/* restored first: probability first */
+	bool armed;
+	int fail_fd;		/* /proc/self/make-it-fail */
+};
+
+static const char * const fi_attrs[] = { "failslab", "fail_page_alloc" };
+
+/*
+ * Faults for tasks with make-it-fail set only, sleeping allocations,
+ * user pages (__GFP_HIGHMEM) and order 0 included. The probability goes
+ * last, so that knobs_restore() turns it off first.
+ */
+static int fi_arm(struct knobs *k, const char *attr)
+{
+	static const char * const set[][2] = {
+		{ "task-filter", "Y" }, { "interval", "1" },
+		{ "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
+		{ "min-order", "0" }, { "verbose", "0" },
+		{ "times", FI_TIMES_STR }, { "probability", "5" },
+	};
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr,
+			 set[i][0]);
+		/* failslab has neither of the page allocator's filters. */
+		if (access(path, F_OK))
+			continue;
+		if (knobs_set(k, path, set[i][1]))
+			return -1;
+	}
+	return 0;
+}
+
+static long fi_injected(const char *attr)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/times", attr);
+	return FI_TIMES - (long)knob_num(path);
+}
+
+FIXTURE_SETUP(faults)
+{
+	unsigned int i;
+
+	if (access(FI("failslab", "times"), F_OK) &&
+	    system("mount -t debugfs none /sys/kernel/debug 2>/dev/null; true"))
+		SKIP(return, "no debugfs");
+	if (access(FI("failslab", "times"), F_OK) ||
+	    access(FI("fail_page_alloc", "times"), F_OK))
+		SKIP(return, "no failslab or fail_page_alloc in debugfs");
+	if (rig_setup(_metadata, &self->r, THP_ORDER, "good", 5, 0, 2000))
+		return;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(fi_arm(&self->fi, fi_attrs[i]), 0);
+	self->armed = true;
+}
+
+FIXTURE_TEARDOWN(faults)
+{
+	if (self->fail_fd > 0) {
+		if (pwrite(self->fail_fd, "0", 1, 0) != 1)
+			TH_LOG("make-it-fail left set");
+		close(self->fail_fd);
+	}
+	knobs_restore(&self->fi);
+	rig_teardown(_metadata, &self->r);
+}
+
+TEST_F_TIMEOUT(faults, no_byte_lost, 600)
+{
+	unsigned long long folios = knob_num(DMAE("stats/folios"));
+	long moved_badly = 0, slab, pages;
+	unsigned long misplaced;
+	size_t bad, first = 0;
+	int round;
+
+	ASSERT_TRUE(self->armed);
+	rig_place(_metadata, &self->r, 57);
+	ASSERT_EQ(knob_write(POLICY, "dmaengine"), 0);
+	/* Opened once: with faults on, opening it again may fail. */
+	self->fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_GE(self->fail_fd, 0);
+	for (round = 0; round < 8; round++) {
+		long ret;
+
+		/* Only around the move: the test's own calls must work. */
+		ASSERT_EQ(pwrite(self->fail_fd, "1", 1, 0), 1);
+		ret = nm_move(&self->r.buf, self->r.nodes[(round + 1) % 2],
+			      &misplaced);
+		ASSERT_EQ(pwrite(self->fail_fd, "0", 1, 0), 1);
+		moved_badly += ret != 0 || misplaced;
+		bad = nm_verify(&self->r.buf, 57, &first);
+		ASSERT_EQ(bad, 0) {
+			TH_LOG("round %d: %zu bad words from %zu", round, bad,
+			       first);
+		}
+	}
+	slab = fi_injected("failslab");
+	pages = fi_injected("fail_page_alloc");
+	TH_LOG("%ld slab and %ld page allocations failed", slab, pages);
+	TH_LOG("%ld of 8 moves incomplete, %llu folios through the engine",
+	       moved_badly, knob_num(DMAE("stats/folios")) - folios);
+	EXPECT_GT(slab + pages, 0);
+	/* With the faults off, everything moves. */
+	ASSERT_EQ(nm_move(&self->r.buf, self->r.nodes[1], &misplaced), 0);
+	EXPECT_EQ(misplaced, 0);
+	EXPECT_EQ(nm_verify(&self->r.buf, 57, NULL), 0);
 }
 
 TEST_HARNESS_MAIN
