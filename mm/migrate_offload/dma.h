@@ -33,6 +33,7 @@
  * @term_gen: odd while a batch terminates the channel, two more after
  *	each terminate: it tells the batches whose transfers were on the
  *	channel when a terminate began that those transfers are gone
+ * @load: batches' shares in flight on it, to pick the least loaded
  */
 struct mdma_chan {
 	struct dma_chan *chan;
@@ -40,6 +41,7 @@ struct mdma_chan {
 	unsigned int errors;
 	bool retired;
 	atomic_t term_gen;
+	atomic_t load;
 };
 
 /* Descriptor-level counters, shown in providers/dmaengine/dma_stats/. */
@@ -55,6 +57,7 @@ enum mdma_stat {
 	MDMA_LOST,		/* channels dropped: unbind or repeated errors */
 	MDMA_UNSTOPPABLE,	/* batches whose transfers could not be stopped */
 	MDMA_LATE_FREED,	/* of those, freed after their last late transfer */
+	MDMA_STRIPED,		/* batches whose folio(s) spanned channels */
 	MDMA_NR_STATS
 };
 

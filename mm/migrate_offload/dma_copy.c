@@ -2,12 +2,16 @@
 /*
  * Copying a batch with DMA engines.
  *
- * The batch is cut into one contiguous run of folios per channel,
- * balanced by bytes, on up to "channels" channels, preferring engines on
- * the destination node. For each channel both sides are mapped with one
- * dma_map_sgtable() each; transfers are cut where a folio, a mapped
- * segment or the engine's maximum segment ends, so every transfer
- * belongs to exactly one folio. Every transfer reports its result
+ * The batch is cut into one contiguous run of bytes per channel, of
+ * equal size (at page boundaries, inside a folio too: one 2 MiB folio
+ * may be copied by several engines at once), on up to "channels"
+ * channels, but none shorter than MDMA_PART_MIN. Channels are chosen
+ * near the destination node first, the least loaded (fewest shares in
+ * flight) first among equals. A run is a list of pieces, each a folio
+ * or a page-aligned part of one. For each channel both sides are mapped
+ * with one dma_map_sgtable() each; transfers are cut where a piece, a
+ * mapped segment or the engine's maximum segment ends, so every
+ * transfer belongs to exactly one folio. Every transfer reports its result
  * through callback_result; only the last one of an in-order channel
  * asks for an interrupt (every one does on engines that complete out of
  * order), and the caller sleeps until each channel's share is reported.
@@ -44,24 +48,34 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "dma.h"
 
-struct mdma_part;
+/* Shares shorter than this cost more in mappings and interrupts. */
+#define MDMA_PART_MIN	SZ_256K
 
-/* Per folio: how its transfers went. */
+/* Per folio: how its transfers, on any channel, went. */
 struct mdma_item {
-	struct mdma_part *p;
 	atomic_t left;			/* its transfers not yet reported */
 	int status;
-	bool engine_failed;		/* the engine, not an injection, failed */
 	struct folio *held;		/* its destination, kept from reuse */
 };
 
+struct mdma_part;
+
+/* A folio, or part of one, in one channel's share: what a callback gets. */
+struct mdma_piece {
+	struct mdma_item *it;
+	struct mdma_part *p;
+	unsigned int len;
+	bool engine_failed;		/* the engine, not an injection, failed */
+};
+
 /*
- * One channel's share of the batch: items [first, first + nr), and the
+ * One channel's share of the batch: pieces [first, first + nr), and the
  * same run of the batch's scatterlists.
  */
 struct mdma_part {
@@ -79,14 +93,17 @@ struct mdma_part {
 };
 
 /*
- * One entry per folio in each table, in the order of the items.
- * @lock orders a callback's last report on a part against the owner's
- * decision to leave the part to its late transfers; @refs counts the
- * owner and the orphaned parts still waiting for a transfer.
+ * One entry per piece in each table, in the order of the pieces; at
+ * most one folio per part boundary is cut in two, so there are fewer
+ * than nr + MDMA_MAX_CHANS pieces. @lock orders a callback's last
+ * report on a part against the owner's decision to leave the part to
+ * its late transfers; @refs counts the owner and the orphaned parts
+ * still waiting for a transfer.
  */
 struct mdma_batch {
 	struct mdma_item *items;
 	unsigned int nr;
+	struct mdma_piece *pieces;
 	struct sg_table src, dst;
 	spinlock_t lock;		/* see above */
 	unsigned int refs;
@@ -98,14 +115,15 @@ static void mdma_late_free_work(struct work_struct *work);
 
 static void mdma_done(void *param, const struct dmaengine_result *res)
 {
-	struct mdma_item *it = param;
-	struct mdma_part *p = it->p;
+	struct mdma_piece *pc = param;
+	struct mdma_item *it = pc->it;
+	struct mdma_part *p = pc->p;
 	struct mdma_batch *b = p->b;
 	bool last, gone = false;
 	unsigned long flags;
 
 	if (res->result != DMA_TRANS_NOERROR) {
-		WRITE_ONCE(it->engine_failed, true);
+		WRITE_ONCE(pc->engine_failed, true);
 		WRITE_ONCE(it->status, -EIO);
 		mdma_stat_add(MDMA_FAILED, 1);
 	} else if (should_fail(&mdma_fail_completion, 1)) {
@@ -196,20 +214,38 @@ static void mdma_terminate(struct mdma_part *p)
 	wake_up_all(&mdma.wq);
 }
 
-/* Channels for this batch, near the destination first. */
+/* Whether @a serves a batch for @node better than @b. */
+static bool mdma_better(struct mdma_chan *a, struct mdma_chan *b, int node)
+{
+	bool near_a = a->node == node, near_b = b->node == node;
+
+	if (near_a != near_b)
+		return near_a;
+	return atomic_read(&a->load) < atomic_read(&b->load);
+}
+
+/*
+ * Channels for this batch: near the destination first, then the least
+ * loaded; the channel array's order breaks ties.
+ */
 static unsigned int mdma_pick(struct migrate_copy_req *req,
 			      struct mdma_chan **pick)
 {
 	int node = folio_nid(req->items[0]->dst);
-	unsigned int want = min(READ_ONCE(mdma.stripe), mdma.nr);
-	unsigned int n = 0, i, pass;
+	unsigned int want = READ_ONCE(mdma.stripe);
+	unsigned int n = 0, i, j;
 
-	for (pass = 0; pass < 2 && n < want; pass++)
-		for (i = 0; i < mdma.nr && n < want; i++)
-			if ((mdma.chans[i].node == node ? !pass : pass) &&
-			    !READ_ONCE(mdma.chans[i].retired))
-				pick[n++] = &mdma.chans[i];
-	return n;
+	for (i = 0; i < mdma.nr; i++) {
+		struct mdma_chan *mc = &mdma.chans[i];
+
+		if (READ_ONCE(mc->retired))
+			continue;
+		for (j = n; j > 0 && mdma_better(mc, pick[j - 1], node); j--)
+			pick[j] = pick[j - 1];
+		pick[j] = mc;
+		n++;
+	}
+	return min(n, want);
 }
 
 /*
@@ -227,15 +263,15 @@ static void mdma_free(struct mdma_batch *b)
 {
 	sg_free_table(&b->dst);
 	sg_free_table(&b->src);
+	kfree(b->pieces);
 	kfree(b->items);
 	kfree(b);
 }
 
 static struct mdma_batch *mdma_alloc(struct migrate_copy_req *req)
 {
-	struct scatterlist *s, *d;
+	unsigned int pieces = req->nr + MDMA_MAX_CHANS - 1;
 	struct mdma_batch *b;
-	unsigned int i;
 
 	b = kzalloc_obj(*b, MDMA_GFP);
 	if (!b)
@@ -245,20 +281,12 @@ static struct mdma_batch *mdma_alloc(struct migrate_copy_req *req)
 	b->nr = req->nr;
 	INIT_WORK(&b->late_work, mdma_late_free_work);
 	b->items = kzalloc_objs(*b->items, req->nr, MDMA_GFP);
-	if (!b->items || sg_alloc_table(&b->src, req->nr, MDMA_GFP) ||
-	    sg_alloc_table(&b->dst, req->nr, MDMA_GFP)) {
+	b->pieces = kzalloc_objs(*b->pieces, pieces, MDMA_GFP);
+	if (!b->items || !b->pieces ||
+	    sg_alloc_table(&b->src, pieces, MDMA_GFP) ||
+	    sg_alloc_table(&b->dst, pieces, MDMA_GFP)) {
 		mdma_free(b);
 		return NULL;
-	}
-	s = b->src.sgl;
-	d = b->dst.sgl;
-	for (i = 0; i < req->nr; i++) {
-		struct migrate_copy_item *it = req->items[i];
-
-		sg_set_folio(s, it->src, folio_size(it->src), 0);
-		sg_set_folio(d, it->dst, folio_size(it->dst), 0);
-		s = sg_next(s);
-		d = sg_next(d);
 	}
 	return b;
 }
@@ -347,16 +375,24 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 		orphans++;
 		get_device(p->dev);
 		for (j = 0; j < p->nr; j++) {
-			struct mdma_item *it = &b->items[p->first + j];
+			struct mdma_item *it = b->pieces[p->first + j].it;
 
-			if (!atomic_read(&it->left))
+			/* Once per folio, which two parts may share. */
+			if (!atomic_read(&it->left) || it->held)
 				continue;
-			it->held = req->items[p->first + j]->dst;
+			it->held = req->items[it - b->items]->dst;
 			folio_get(it->held);
 		}
 	}
 	spin_unlock_irq(&b->lock);
 	return orphans;
+}
+
+/* A folio not copied here, unless it already failed. */
+static void mdma_decline(struct mdma_item *it)
+{
+	if (!READ_ONCE(it->status))
+		WRITE_ONCE(it->status, -EAGAIN);
 }
 
 /* A cursor over the DMA segments of one side. */
@@ -405,17 +441,18 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 	mdma_terminate_wait(p->mc, atomic_read(&p->mc->term_gen));
 
 	for (i = 0; i < p->nr; i++) {
-		struct mdma_item *it = &b->items[p->first + i];
-		u64 left = folio_size(req->items[p->first + i]->src);
+		struct mdma_piece *pc = &b->pieces[p->first + i];
+		struct mdma_item *it = pc->it;
+		unsigned int left = pc->len;
 
 		while (left) {
 			struct dma_async_tx_descriptor *tx = NULL;
 			unsigned long flags = DMA_CTRL_ACK;
 			unsigned int len;
 
-			len = min3(left, (u64)max_seg,
-				   (u64)min(mdma_cursor_left(&s),
-					    mdma_cursor_left(&d)));
+			len = min3(left, max_seg,
+				   min(mdma_cursor_left(&s),
+				       mdma_cursor_left(&d)));
 			if (per_desc_irq ||
 			    (i == p->nr - 1 && len == left))
 				flags |= DMA_PREP_INTERRUPT;
@@ -426,7 +463,7 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 							       len, flags);
 			if (tx) {
 				tx->callback_result = mdma_done;
-				tx->callback_param = it;
+				tx->callback_param = pc;
 				atomic_inc(&it->left);
 				atomic_inc(&p->left);
 				if (dma_submit_error(dmaengine_submit(tx))) {
@@ -437,7 +474,7 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 			}
 			if (!tx) {
 				mdma_stat_add(MDMA_SUBMIT_ERRORS, 1);
-				it->status = -EIO;
+				WRITE_ONCE(it->status, -EIO);
 				goto out;
 			}
 			mdma_stat_add(MDMA_SUBMITTED, 1);
@@ -447,9 +484,9 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 		}
 	}
 out:
-	/* Folios never started: declined, for the rest of the chain. */
+	/* Pieces never started: their folios are declined. */
 	for (i++; i < p->nr; i++)
-		b->items[p->first + i].status = -EAGAIN;
+		mdma_decline(b->pieces[p->first + i].it);
 	dma_async_issue_pending(chan);
 	/*
 	 * Pairs with the cmpxchg in mdma_terminate(): a terminate that
@@ -459,23 +496,56 @@ out:
 	p->base = (atomic_read(&p->mc->term_gen) + 1) & ~1U;
 }
 
-/* Cut the items into @n runs of about equal bytes. */
-static void mdma_split(struct mdma_batch *b, struct migrate_copy_req *req,
-		       struct mdma_chan **pick, unsigned int n)
+/*
+ * Cut the batch into runs of equal bytes, at page boundaries, one per
+ * channel of @pick (@n at most); fill the scatterlists, one entry per
+ * piece. Returns the number of runs.
+ */
+static unsigned int mdma_split(struct mdma_batch *b,
+			       struct migrate_copy_req *req,
+			       struct mdma_chan **pick, unsigned int n)
 {
-	u64 per = div_u64(req->bytes + n - 1, n), acc = 0;
-	unsigned int i, part = 0;
+	struct scatterlist *s = b->src.sgl, *d = b->dst.sgl;
+	unsigned int i, part = 0, nr = 0;
+	u64 per, room;
 
-	b->parts[0] = (struct mdma_part) { .mc = pick[0], .first = 0 };
+	n = clamp_t(u64, div64_u64(req->bytes, MDMA_PART_MIN), 1, n);
+	per = round_up(div64_u64(req->bytes + n - 1, n), PAGE_SIZE);
+	room = per;
+	b->parts[0] = (struct mdma_part) { .b = b, .mc = pick[0] };
 	for (i = 0; i < req->nr; i++) {
-		if (acc >= per * (part + 1) && part + 1 < n) {
-			part++;
-			b->parts[part] = (struct mdma_part) {
-				.mc = pick[part], .first = i };
+		struct migrate_copy_item *ci = req->items[i];
+		size_t off = 0, size = folio_size(ci->src);
+
+		while (off < size) {
+			unsigned int len;
+
+			if (!room) {
+				part++;
+				b->parts[part] = (struct mdma_part) {
+					.b = b, .mc = pick[part], .first = nr };
+				/* n * per covers the batch: the last fits. */
+				room = part + 1 < n ? per : U64_MAX;
+			}
+			/* Folios are far smaller than 4 GiB. */
+			len = min_t(u64, size - off, room);
+			b->pieces[nr++] = (struct mdma_piece) {
+				.it = &b->items[i], .p = &b->parts[part],
+				.len = len,
+			};
+			/* Page-aligned and based: any DMA mapping takes it. */
+			sg_set_page(s, folio_page(ci->src, off >> PAGE_SHIFT),
+				    len, 0);
+			sg_set_page(d, folio_page(ci->dst, off >> PAGE_SHIFT),
+				    len, 0);
+			s = sg_next(s);
+			d = sg_next(d);
+			b->parts[part].nr++;
+			off += len;
+			room -= len;
 		}
-		b->parts[part].nr++;
-		acc += folio_size(req->items[i]->src);
 	}
+	return part + 1;
 }
 
 void mdma_copy(struct migrate_copy_provider *prov,
@@ -501,19 +571,21 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	n = mdma_pick(req, pick);
 	if (!n)
 		goto out_unlock;
-	mdma_split(b, req, pick, n);
+	parts = mdma_split(b, req, pick, n);
+	/* More pieces than folios: some folio is cut between channels. */
+	if (b->parts[parts - 1].first + b->parts[parts - 1].nr > req->nr)
+		mdma_stat_add(MDMA_STRIPED, 1);
 	s = b->src.sgl;
 	d = b->dst.sgl;
-	for (i = 0; i < n && b->parts[i].nr; i++, parts++) {
+	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 		int ret;
 
-		p->b = b;
+		atomic_inc(&p->mc->load);
 		ret = mdma_map(p, s, d);
 		for (j = 0; j < p->nr; j++) {
-			b->items[p->first + j].p = p;
 			if (ret)
-				b->items[p->first + j].status = -EAGAIN;
+				mdma_decline(b->pieces[p->first + j].it);
 			s = sg_next(s);
 			d = sg_next(d);
 		}
@@ -531,6 +603,16 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	/* Also waits out the callbacks still reporting on the batch. */
 	orphans = mdma_orphan(b, parts, req);
 
+	for (i = 0; i < req->nr; i++) {
+		struct mdma_item *it = &b->items[i];
+		/* Held: its transfers may still write, whatever came. */
+		int status = it->held ? -ENOTRECOVERABLE : READ_ONCE(it->status);
+
+		/* Cut off with transfers unreported: not copied. */
+		if (!status && atomic_read(&it->left))
+			status = -ETIMEDOUT;
+		req->items[i]->status = status;
+	}
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 		/* Cut short for a hurried caller: maybe only slow. */
@@ -540,18 +622,12 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		aborted |= !p->timed_out && !p->unstoppable &&
 			   atomic_read(&p->left);
 		for (j = 0; j < p->nr; j++) {
-			struct mdma_item *it = &b->items[p->first + j];
-			/* Held: its transfers may still write, whatever came. */
-			int status = it->held ? -ENOTRECOVERABLE :
-					       READ_ONCE(it->status);
+			struct mdma_piece *pc = &b->pieces[p->first + j];
 
-			/* Cut off with transfers unreported: not copied. */
-			if (!status && atomic_read(&it->left))
-				status = -ETIMEDOUT;
-			copied |= !status;
-			broken |= READ_ONCE(it->engine_failed);
-			req->items[p->first + j]->status = status;
+			copied |= !req->items[pc->it - b->items]->status;
+			broken |= READ_ONCE(pc->engine_failed);
 		}
+		atomic_dec(&p->mc->load);
 		if (p->orphan)
 			continue;
 		mdma_unmap(p);

@@ -218,6 +218,7 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_LOST] = "lost",
 	[MDMA_UNSTOPPABLE] = "unstoppable",
 	[MDMA_LATE_FREED] = "late_freed",
+	[MDMA_STRIPED] = "striped",
 };
 
 static ssize_t mdma_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -245,6 +246,7 @@ static struct attribute *mdma_stat_attrs[] = {
 	MDMA_STAT_ATTR(lost),
 	MDMA_STAT_ATTR(unstoppable),
 	MDMA_STAT_ATTR(late_freed),
+	MDMA_STAT_ATTR(striped),
 	NULL
 };
 

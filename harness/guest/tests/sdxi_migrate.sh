@@ -84,7 +84,12 @@ check "engine healthy again after stalls" $?
 # Two migrations sharing one stalled channel: the batch that met the
 # stall times out once, and its terminate drops the other's transfers
 # too; that one must see it at once (aborted), not wait its own timeout
-# and terminate the channel again.
+# and terminate the channel again. The provider spreads concurrent
+# batches over the least loaded channels, so to make them share one the
+# function gets a single channel.
+echo 0 > "$dma/enabled"
+rmmod sdxi && modprobe sdxi channels=1
+echo 1 > "$dma/enabled"
 f0=$(echo $fns | cut -d' ' -f1)
 echo "$f0" > "$dma/devices"
 echo 1 > "$dma/channels"
@@ -101,7 +106,10 @@ check "two migrations sharing a stalled channel correct" \
 	$([ $r1 = 0 ] && [ $r2 = 0 ]; echo $?) "$ch channel(s) of $f0"
 check "one stall costs one timeout, the other batch aborted" \
 	$([ $dt = 1 ] && [ $da -ge 1 ]; echo $?) "timeouts +$dt, aborted +$da"
+echo 0 > "$dma/enabled"
+rmmod sdxi && modprobe sdxi
 echo > "$dma/devices"
+echo 1 > "$dma/enabled"
 echo 4 > "$dma/channels"
 echo 2000 > "$dma/timeout_ms"
 
