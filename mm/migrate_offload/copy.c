@@ -8,6 +8,7 @@
  */
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 
@@ -29,6 +30,18 @@ static bool mo_node_ok(const struct migrate_copy_caps *caps,
 		return true;
 	return node_isset(folio_nid(it->src), caps->nodes) ||
 	       node_isset(folio_nid(it->dst), caps->nodes);
+}
+
+/*
+ * Providers of kind cpu-threads copy with copy_mc_highpage(), which keeps
+ * the architecture's page metadata (arm64's MTE tags) with the data;
+ * others (DMA engines) copy the data alone.
+ */
+static bool mo_copies_whole(const struct migrate_copy_provider *prov,
+			    const struct migrate_copy_item *it)
+{
+	return prov->kind == MIGRATE_COPY_CPU_THREADS ||
+	       !arch_folio_needs_cpu_copy(it->src);
 }
 
 /* One call into the provider: account for what it did with each folio. */
@@ -108,7 +121,7 @@ static void mo_offer(struct migrate_offload_entry *e,
 		struct migrate_copy_item *it = &b->items[i];
 
 		if (it->status != -EAGAIN || folio_order(it->src) < min_order ||
-		    !mo_node_ok(caps, it))
+		    !mo_node_ok(caps, it) || !mo_copies_whole(e->prov, it))
 			continue;
 		b->scratch[nr++] = it;
 		bytes += folio_size(it->src);
