@@ -5,12 +5,14 @@
 # with OCaml rules (badzero.cocci) cannot run without it, and a script
 # that cannot run fails coccicheck. The second group builds the
 # guest's QEMU (bookworm's, with our SDXi device model) from source.
+# gcc-aarch64-linux-gnu: the static checks build the arm64 files we
+# patch (and their callers) for arm64.
 set -euo pipefail
 
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev ccache cpio
       xz-utils zstd kmod rsync python3 python3-yaml dpkg-dev
       qemu-system-x86 busybox-static libnuma-dev libcap-dev numactl
-      coccinelle ocaml-nox git
+      coccinelle ocaml-nox git gcc-aarch64-linux-gnu
       meson ninja-build libglib2.0-dev libpixman-1-dev pkg-config
       libslirp-dev libfdt-dev seabios ipxe-qemu qemu-system-data
       gnuplot-nox stress-ng)

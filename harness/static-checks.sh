@@ -85,10 +85,13 @@ else
 	make -s -C "$tree" O="$cb" ARCH=x86_64 CC="ccache gcc" -j"$MO_JOBS" \
 		olddefconfig prepare > "$logdir/prepare.log" 2>&1 ||
 		die "check build prepare failed; see $logdir/prepare.log"
-	objs=()
+	objs=() arm64_objs=()
 	for f in $kernel_c; do
-		objs+=("${f%.c}.o")
-		rm -f "$cb/${f%.c}.o"
+		case $f in
+		arch/arm64/*) arm64_objs+=("${f%.c}.o") ;;
+		arch/*) fail "sparse+W=1/$f" "no build for its architecture" ;;
+		*) objs+=("${f%.c}.o"); rm -f "$cb/${f%.c}.o" ;;
+		esac
 	done
 	out=
 	if [ ${#objs[@]} -gt 0 ]; then
@@ -97,6 +100,28 @@ else
 			CHECK="$sparse" -j"$MO_JOBS" "${objs[@]}" 2>&1) ||
 			fail "sparse+W=1/build" "$(echo "$out" | grep -m1 -E 'error|Error')"
 		echo "$out" > "$logdir/sparse-w1.log"
+	fi
+	# arm64 files (the arch hooks we add) build for arm64: defconfig,
+	# MTE and the offload core, which calls them (copy.c, built again
+	# here, so its warnings on arm64 count against it too).
+	if [ ${#arm64_objs[@]} -gt 0 ]; then
+		ab=$MO_BUILD/check-arm64
+		amake=(make -C "$tree" O="$ab" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+		       CC="ccache aarch64-linux-gnu-gcc" -j"$MO_JOBS")
+		step "static: sparse and W=1 on ${#arm64_objs[@]} arm64 files"
+		mkdir -p "$ab"
+		{ [ -f "$ab/.config" ] || "${amake[@]}" -s defconfig; } > "$logdir/prepare-arm64.log" 2>&1 &&
+		"$tree/scripts/config" --file "$ab/.config" -e ARM64_MTE -e MIGRATION \
+			-e MIGRATE_OFFLOAD -e MIGRATE_OFFLOAD_CPU_THREADS &&
+		"${amake[@]}" -s olddefconfig prepare >> "$logdir/prepare-arm64.log" 2>&1 ||
+			die "arm64 check build prepare failed; see $logdir/prepare-arm64.log"
+		rm -f "$ab/mm/migrate_offload/copy.o"
+		for o in "${arm64_objs[@]}"; do rm -f "$ab/$o"; done
+		aout=$("${amake[@]}" W=1 C=1 CHECK="$sparse" "${arm64_objs[@]}" \
+			mm/migrate_offload/copy.o 2>&1) ||
+			fail "sparse+W=1/build-arm64" "$(echo "$aout" | grep -m1 -E 'error|Error')"
+		echo "$aout" > "$logdir/sparse-w1-arm64.log"
+		out=$out$'\n'$aout
 	fi
 	for f in $kernel_c; do
 		# Messages name the file relative to the tree or absolute.
