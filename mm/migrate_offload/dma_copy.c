@@ -291,16 +291,15 @@ static struct mdma_batch *mdma_alloc(struct migrate_copy_req *req)
 	return b;
 }
 
-/* Map the part's run of entries, starting at @s and @d. */
-static int mdma_map(struct mdma_part *p, struct scatterlist *s,
-		    struct scatterlist *d)
+/* Map the part's run of entries, which mdma_split() pointed it at. */
+static int mdma_map(struct mdma_part *p)
 {
 	struct device *dev = p->mc->chan->device->dev;
 	int ret;
 
 	p->dev = dev;
-	p->src = (struct sg_table) { .sgl = s, .orig_nents = p->nr };
-	p->dst = (struct sg_table) { .sgl = d, .orig_nents = p->nr };
+	p->src.orig_nents = p->nr;
+	p->dst.orig_nents = p->nr;
 	ret = dma_map_sgtable(dev, &p->src, DMA_TO_DEVICE, 0);
 	if (ret)
 		goto err;
@@ -499,7 +498,8 @@ out:
 /*
  * Cut the batch into runs of equal bytes, at page boundaries, one per
  * channel of @pick (@n at most); fill the scatterlists, one entry per
- * piece. Returns the number of runs.
+ * piece, and point each run at its first entries. Returns the number of
+ * runs.
  */
 static unsigned int mdma_split(struct mdma_batch *b,
 			       struct migrate_copy_req *req,
@@ -512,7 +512,8 @@ static unsigned int mdma_split(struct mdma_batch *b,
 	n = clamp_t(u64, div64_u64(req->bytes, MDMA_PART_MIN), 1, n);
 	per = round_up(div64_u64(req->bytes + n - 1, n), PAGE_SIZE);
 	room = per;
-	b->parts[0] = (struct mdma_part) { .b = b, .mc = pick[0] };
+	b->parts[0] = (struct mdma_part) {
+		.b = b, .mc = pick[0], .src.sgl = s, .dst.sgl = d };
 	for (i = 0; i < req->nr; i++) {
 		struct migrate_copy_item *ci = req->items[i];
 		size_t off = 0, size = folio_size(ci->src);
@@ -523,7 +524,8 @@ static unsigned int mdma_split(struct mdma_batch *b,
 			if (!room) {
 				part++;
 				b->parts[part] = (struct mdma_part) {
-					.b = b, .mc = pick[part], .first = nr };
+					.b = b, .mc = pick[part], .first = nr,
+					.src.sgl = s, .dst.sgl = d };
 				/* n * per covers the batch: the last fits. */
 				room = part + 1 < n ? per : U64_MAX;
 			}
@@ -555,7 +557,6 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	struct mdma_chan *pick[MDMA_MAX_CHANS];
 	bool timed_out = false, aborted = false, gone, hurried = false;
 	unsigned int i, j, n, parts = 0, orphans = 0;
-	struct scatterlist *s, *d;
 	struct mdma_batch *b;
 
 	b = mdma_alloc(req);
@@ -575,22 +576,16 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	/* More pieces than folios: some folio is cut between channels. */
 	if (b->parts[parts - 1].first + b->parts[parts - 1].nr > req->nr)
 		mdma_stat_add(MDMA_STRIPED, 1);
-	s = b->src.sgl;
-	d = b->dst.sgl;
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
-		int ret;
 
 		atomic_inc(&p->mc->load);
-		ret = mdma_map(p, s, d);
-		for (j = 0; j < p->nr; j++) {
-			if (ret)
-				mdma_decline(b->pieces[p->first + j].it);
-			s = sg_next(s);
-			d = sg_next(d);
-		}
-		if (!ret)
+		if (!mdma_map(p)) {
 			mdma_submit(b, p, req);
+			continue;
+		}
+		for (j = 0; j < p->nr; j++)
+			mdma_decline(b->pieces[p->first + j].it);
 	}
 
 	if (!wait_event_timeout(mdma.wq, mdma_batch_over(b, parts),
