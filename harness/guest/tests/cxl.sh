@@ -9,11 +9,7 @@
 # applies again once the preference is removed; every byte compared.
 # The DMA-kind provider is test_migrate_offload (this QEMU has no DMA
 # engine model). TAP on stdout.
-n=0
-check() { # check NAME STATUS [note]
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1${3:+ # $3}"; else echo "not ok $n $1${3:+ # $3}"; fi
-}
+. /tests/tap_lib.sh
 mig=/sys/kernel/mm/migration thr=$mig/providers/threads tst=$mig/providers/test
 
 node=$(/tests/cxl_region.sh 2> /tmp/cxl_region.log)

@@ -8,11 +8,7 @@
 # them (__GFP_NOMEMALLOC), so free pages of the zones kernel memory
 # comes from stay above half the min watermark, the floor of GFP_ATOMIC
 # callers. TAP on stdout.
-n=0
-check() { # check NAME STATUS [note]
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1${3:+ # $3}"; else echo "not ok $n $1${3:+ # $3}"; fi
-}
+. /tests/tap_lib.sh
 
 mig=/sys/kernel/mm/migration
 dma=$mig/providers/dmaengine

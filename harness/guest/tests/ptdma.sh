@@ -7,11 +7,7 @@
 # several commands in flight and one interrupt, a failed command, a
 # stalled one. The model's counters tell commands from interrupts. TAP
 # on stdout.
-n=0
-check() { # check NAME STATUS [note]
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1${3:+ # $3}"; else echo "not ok $n $1${3:+ # $3}"; fi
-}
+. /tests/tap_lib.sh
 
 . /tests/dmatest_lib.sh
 

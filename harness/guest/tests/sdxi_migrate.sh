@@ -4,11 +4,7 @@
 # folio sizes) while the device model fails descriptors, stalls contexts
 # or loses the function to an unbind, and while the policy is switched
 # under load. TAP on stdout.
-n=0
-check() { # check NAME STATUS [note]
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1${3:+ # $3}"; else echo "not ok $n $1${3:+ # $3}"; fi
-}
+. /tests/tap_lib.sh
 
 mig=/sys/kernel/mm/migration
 dma=$mig/providers/dmaengine
