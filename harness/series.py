@@ -136,7 +136,8 @@ def check_messages(header, steps):
     errors = []
     sob = "Signed-off-by: %s" % header["author"]
     for s in steps:
-        if not re.match(r"^[\w./-]+(: [\w./-]+)*: \S", s.subject):
+        # "mm: foo: what", or "mm, arm64: what" for a patch that spans two.
+        if not re.match(r"^[\w./-]+(, [\w./-]+)*(: [\w./-]+)*: \S", s.subject):
             errors.append("%s: subject '%s' is not 'subsystem: what'" % (s.line, s.subject))
         if len(s.subject) > MAX_COLS:
             errors.append("%s: subject longer than %d columns" % (s.line, MAX_COLS))
