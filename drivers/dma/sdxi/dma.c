@@ -3,12 +3,17 @@
  * SDXi dmaengine provider: DMA_MEMCPY and DMA_INTERRUPT on client
  * contexts.
  *
- * Each transaction becomes one COPY (or NOP) descriptor with its own
- * completion status block; a burst ends with one fenced INTR descriptor,
- * so a burst costs one interrupt. Completions are taken in ring order.
- * A context that failed, stalled or was terminated is stopped through
- * the admin context, emptied and started again by recover_work, which
- * sleeps; everything that runs in atomic context only flags and queues.
+ * Each transaction becomes one COPY (or NOP) descriptor with the
+ * completion status block of its ring slot; a burst ends with one fenced
+ * INTR descriptor, so a burst costs one interrupt. The function's read
+ * index counts fetched descriptors, not finished ones, and unfenced
+ * descriptors may finish in any order: a transaction is done when its
+ * block says so, results are handed out in submission order, and a slot
+ * (with its block) is reused only once the transaction that last used
+ * it was collected. A context that failed, stalled or was terminated is
+ * stopped through the admin context, emptied and started again by
+ * recover_work, which sleeps; everything that runs in atomic context
+ * only flags and queues.
  */
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
@@ -36,16 +41,34 @@ static void sdxi_desc_free(struct virt_dma_desc *vd)
 	kfree(to_sdxi_desc(vd));
 }
 
-static enum dmaengine_tx_result sdxi_result(u16 err_class)
+/* Remember a failed cookie; runs of consecutive ones share an entry. */
+static void sdxi_note_failed(struct sdxi_chan *chan, dma_cookie_t cookie)
 {
-	switch (err_class) {
-	case SDXI_ERR_CLASS_READ:
-		return DMA_TRANS_READ_FAILED;
-	case SDXI_ERR_CLASS_WRITE:
-		return DMA_TRANS_WRITE_FAILED;
-	default:
-		return DMA_TRANS_ABORTED;
+	unsigned int n = chan->nr_failed;
+
+	if (n && chan->failed[n - 1].last + 1 == cookie) {
+		chan->failed[n - 1].last = cookie;
+		return;
 	}
+	if (chan->nr_failed == SDXI_FAILED_RUNS) {
+		memmove(chan->failed, chan->failed + 1,
+			sizeof(chan->failed) - sizeof(chan->failed[0]));
+		chan->nr_failed--;
+	}
+	chan->failed[chan->nr_failed].first = cookie;
+	chan->failed[chan->nr_failed].last = cookie;
+	chan->nr_failed++;
+}
+
+static bool sdxi_cookie_failed(struct sdxi_chan *chan, dma_cookie_t cookie)
+{
+	unsigned int i;
+
+	for (i = 0; i < chan->nr_failed; i++)
+		if (cookie >= chan->failed[i].first &&
+		    cookie <= chan->failed[i].last)
+			return true;
+	return false;
 }
 
 /* Complete @d with @result; failures are remembered for tx_status. */
@@ -55,8 +78,7 @@ static void sdxi_finish(struct sdxi_chan *chan, struct sdxi_dma_desc *d,
 	d->vd.tx_result.result = result;
 	d->vd.tx_result.residue = result == DMA_TRANS_NOERROR ? 0 : d->len;
 	if (result != DMA_TRANS_NOERROR)
-		chan->failed[chan->nr_failed++ % SDXI_FAILED_COOKIES] =
-			d->vd.tx.cookie;
+		sdxi_note_failed(chan, d->vd.tx.cookie);
 	vchan_cookie_complete(&d->vd);
 }
 
@@ -77,31 +99,92 @@ static void sdxi_chan_stop_locked(struct sdxi_chan *chan)
 		queue_work(system_dfl_wq, &chan->recover_work);
 }
 
-/* Take finished transactions off the ring, oldest first. */
-static void sdxi_chan_complete(struct sdxi_chan *chan)
+static struct sdxi_cst_blk *sdxi_desc_csb(struct sdxi_chan *chan,
+					  struct sdxi_dma_desc *d)
 {
-	struct sdxi_ring *ring = &chan->ring;
+	return &chan->ring.csb[sdxi_ring_slot(d->index, chan->ring.entries)];
+}
+
+/* Complete @d, whose block has signalled; false if it failed. */
+static bool sdxi_collect(struct sdxi_chan *chan, struct sdxi_dma_desc *d)
+{
+	u32 flags;
+
+	/* The flags are valid only once the signal reached zero. */
+	dma_rmb();
+	flags = le32_to_cpu(READ_ONCE(sdxi_desc_csb(chan, d)->flags));
+	list_del(&d->node);
+	chan->last_progress = jiffies;
+	if (flags & SDXI_CST_BLK_ER) {
+		sdxi_finish(chan, d, chan->err_result);
+		return false;
+	}
+	sdxi_finish(chan, d, DMA_TRANS_NOERROR);
+	return true;
+}
+
+static bool sdxi_signalled(struct sdxi_chan *chan, struct sdxi_dma_desc *d)
+{
+	return !le64_to_cpu(READ_ONCE(sdxi_desc_csb(chan, d)->signal));
+}
+
+/*
+ * Take finished transactions off the ring in submission order: one that
+ * finished ahead of an older one waits for it. Return: how many.
+ */
+static unsigned int sdxi_chan_complete(struct sdxi_chan *chan)
+{
+	struct sdxi_dma_desc *d, *n;
+	unsigned int done = 0;
+
+	list_for_each_entry_safe(d, n, &chan->active, node) {
+		if (!sdxi_signalled(chan, d))
+			break;
+		done++;
+		/* The context stopped itself at this descriptor. */
+		if (!sdxi_collect(chan, d))
+			sdxi_chan_stop_locked(chan);
+	}
+	return done;
+}
+
+/*
+ * The context is stopped, so no block changes any more: what finished
+ * completes with its own result, in order, and the rest is aborted.
+ */
+static void sdxi_chan_reap(struct sdxi_chan *chan)
+{
 	struct sdxi_dma_desc *d, *n;
 
 	list_for_each_entry_safe(d, n, &chan->active, node) {
-		struct sdxi_cst_blk *csb;
-		u32 flags;
-
-		csb = &ring->csb[sdxi_ring_slot(d->index, ring->entries)];
-		if (le64_to_cpu(READ_ONCE(csb->signal)))
-			break;
-		dma_rmb();
-		flags = le32_to_cpu(READ_ONCE(csb->flags));
-		list_del(&d->node);
-		chan->last_progress = jiffies;
-		if (flags & SDXI_CST_BLK_ER) {
-			sdxi_finish(chan, d, sdxi_result(chan->err_class));
-			/* The context stopped itself at this descriptor. */
-			sdxi_chan_stop_locked(chan);
+		if (sdxi_signalled(chan, d)) {
+			sdxi_collect(chan, d);
 		} else {
-			sdxi_finish(chan, d, DMA_TRANS_NOERROR);
+			list_del(&d->node);
+			sdxi_finish(chan, d, DMA_TRANS_ABORTED);
 		}
 	}
+}
+
+/*
+ * Free slots: what the function has fetched, bounded by the oldest
+ * transaction not collected yet, whose block a new descriptor in the
+ * same slot would re-arm while the function may still write it.
+ */
+static u32 sdxi_chan_space(struct sdxi_chan *chan)
+{
+	struct sdxi_ring *ring = &chan->ring;
+	struct sdxi_dma_desc *oldest;
+	u32 space;
+
+	space = sdxi_ring_space(ring->write, sdxi_ring_read_index(ring),
+				ring->entries);
+	oldest = list_first_entry_or_null(&chan->active, struct sdxi_dma_desc,
+					  node);
+	if (oldest)
+		space = min(space, sdxi_ring_space(ring->write, oldest->index,
+						   ring->entries));
+	return space;
 }
 
 /* Fail everything not yet on the ring: the function is gone. */
@@ -131,8 +214,7 @@ static void sdxi_chan_start(struct sdxi_chan *chan)
 	if (chan->stopped)
 		return;
 
-	space = sdxi_ring_space(ring->write, sdxi_ring_read_index(ring),
-				ring->entries);
+	space = sdxi_chan_space(chan);
 	/* Keep one slot for the INTR that closes the burst. */
 	while (space > 1 && (vd = vchan_next_desc(&chan->vc))) {
 		struct sdxi_dma_desc *d = to_sdxi_desc(vd);
@@ -164,39 +246,42 @@ static void sdxi_chan_start(struct sdxi_chan *chan)
 		mod_delayed_work(system_dfl_wq, &chan->watchdog, SDXI_POLL);
 }
 
+/* Channels may share a vector: only one that completed work handled it. */
 static irqreturn_t sdxi_chan_irq(int irq, void *data)
 {
 	struct sdxi_chan *chan = data;
+	unsigned int done = 0;
 	unsigned long flags;
 
 	spin_lock_irqsave(&chan->vc.lock, flags);
 	if (!chan->dead) {
-		sdxi_chan_complete(chan);
+		done = sdxi_chan_complete(chan);
 		sdxi_chan_start(chan);
 	}
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
-	return IRQ_HANDLED;
+	return done ? IRQ_HANDLED : IRQ_NONE;
 }
 
 /**
  * sdxi_chan_error() - the error log reported a failure on a context
  * @chan: the channel of that context
- * @err_class: the error class of the entry
+ * @result: what the entry says about the failed transaction
  * @index: ring index of the failed descriptor, U64_MAX if the entry has none
  *
- * The watchdog may have found the failed descriptor's completion first
- * and the context may be running again by the time the entry is read:
- * an entry for a descriptor before the last recovery changes nothing.
+ * The failed descriptor's completion may have been collected first, and
+ * the context may be running again by the time the entry is read: an
+ * entry for a descriptor before the last recovery changes nothing.
  *
  * Context: any; takes the channel lock.
  */
-void sdxi_chan_error(struct sdxi_chan *chan, u16 err_class, u64 index)
+void sdxi_chan_error(struct sdxi_chan *chan, enum dmaengine_tx_result result,
+		     u64 index)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&chan->vc.lock, flags);
 	if (index >= chan->reset_index) {
-		chan->err_class = err_class;
+		chan->err_result = result;
 		sdxi_chan_complete(chan);
 		sdxi_chan_stop_locked(chan);
 	}
@@ -238,14 +323,15 @@ out:
 
 /*
  * Stop the context, fail what it did not finish, empty the ring and start
- * it again. A context that cannot be stopped or started is dead.
+ * it again. A context that does not stop may still be writing its
+ * buffers: only stopping the whole function makes them safe, and then
+ * every channel is dead.
  */
 static void sdxi_chan_recover(struct work_struct *work)
 {
 	struct sdxi_chan *chan = container_of(work, struct sdxi_chan,
 					      recover_work);
 	struct sdxi_dev *sdxi = chan->sdxi;
-	struct sdxi_dma_desc *d, *n;
 	unsigned long flags;
 	int ret;
 
@@ -257,23 +343,22 @@ static void sdxi_chan_recover(struct work_struct *work)
 	chan->stopped = true;
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
 
-	ret = sdxi_admin_cxt(sdxi, SDXI_SUB_CXT_STOP, chan->ring.id);
+	ret = sdxi_cxt_stop(sdxi, &chan->ring);
+	if (ret) {
+		dev_err(sdxi_dev(sdxi), "context %u does not stop (%d): stopping the function\n",
+			chan->ring.id, ret);
+		queue_work(system_dfl_wq, &sdxi->fail_work);
+		return;
+	}
 
 	spin_lock_irqsave(&chan->vc.lock, flags);
-	if (!ret) {
-		/* Stopped: the function no longer touches these buffers. */
-		sdxi_chan_complete(chan);
-		list_for_each_entry_safe(d, n, &chan->active, node) {
-			list_del(&d->node);
-			sdxi_finish(chan, d, DMA_TRANS_ABORTED);
-		}
-		sdxi_ring_reset(&chan->ring);
-		chan->reset_index = chan->ring.write;
-	}
+	/* Stopped: the function no longer touches these buffers. */
+	sdxi_chan_reap(chan);
+	sdxi_ring_reset(&chan->ring);
+	chan->reset_index = chan->ring.write;
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
 
-	if (!ret)
-		ret = sdxi_admin_cxt(sdxi, SDXI_SUB_CXT_START_NM, chan->ring.id);
+	ret = sdxi_cxt_start(sdxi, &chan->ring);
 
 	spin_lock_irqsave(&chan->vc.lock, flags);
 	if (ret) {
@@ -282,7 +367,7 @@ static void sdxi_chan_recover(struct work_struct *work)
 		chan->dead = true;
 	} else if (!READ_ONCE(sdxi->removing)) {
 		chan->stopped = false;
-		chan->err_class = 0;
+		chan->err_result = DMA_TRANS_ABORTED;
 	}
 	sdxi_chan_start(chan);
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
@@ -336,9 +421,10 @@ static enum dma_status sdxi_tx_status(struct dma_chan *c, dma_cookie_t cookie,
 {
 	struct sdxi_chan *chan = to_sdxi_chan(c);
 	struct virt_dma_desc *vd;
+	struct sdxi_dma_desc *d;
 	enum dma_status status;
 	unsigned long flags;
-	unsigned int i;
+	u32 residue = 0;
 
 	/*
 	 * Under the lock that cookie assignment and completion take: read
@@ -349,13 +435,22 @@ static enum dma_status sdxi_tx_status(struct dma_chan *c, dma_cookie_t cookie,
 	spin_lock_irqsave(&chan->vc.lock, flags);
 	status = dma_cookie_status(c, cookie, state);
 	if (status == DMA_COMPLETE) {
-		for (i = 0; i < SDXI_FAILED_COOKIES; i++)
-			if (chan->failed[i] == cookie)
-				status = DMA_ERROR;
+		if (sdxi_cookie_failed(chan, cookie))
+			status = DMA_ERROR;
 	} else {
-		vd = vchan_find_desc(&chan->vc, cookie);
 		/* Residue is per descriptor: all of it until it is done. */
-		dma_set_residue(state, vd ? to_sdxi_desc(vd)->len : 0);
+		vd = vchan_find_desc(&chan->vc, cookie);
+		if (vd) {
+			residue = to_sdxi_desc(vd)->len;
+		} else {
+			list_for_each_entry(d, &chan->active, node) {
+				if (d->vd.tx.cookie == cookie) {
+					residue = d->len;
+					break;
+				}
+			}
+		}
+		dma_set_residue(state, residue);
 	}
 	spin_unlock_irqrestore(&chan->vc.lock, flags);
 	return status;
@@ -421,10 +516,11 @@ static int sdxi_chan_init(struct sdxi_dev *sdxi, struct sdxi_chan *chan,
 			  unsigned int i)
 {
 	struct pci_dev *pdev = sdxi->pdev;
-	u16 vector = 1 + i % (pci_msix_vec_count(pdev) - 1);
+	u16 vector = 1 + i % (sdxi->nr_vectors - 1);
 	int ret;
 
 	chan->sdxi = sdxi;
+	chan->err_result = DMA_TRANS_ABORTED;
 	INIT_LIST_HEAD(&chan->active);
 	INIT_WORK(&chan->recover_work, sdxi_chan_recover);
 	INIT_DELAYED_WORK(&chan->watchdog, sdxi_chan_watchdog);
@@ -438,13 +534,54 @@ static int sdxi_chan_init(struct sdxi_dev *sdxi, struct sdxi_chan *chan,
 			  chan);
 	if (ret)
 		return ret;
-	ret = sdxi_admin_cxt(sdxi, SDXI_SUB_CXT_START_NM, chan->ring.id);
+	ret = sdxi_cxt_start(sdxi, &chan->ring);
 	if (ret) {
 		free_irq(chan->irq, chan);
 		return ret;
 	}
 	vchan_init(&chan->vc, &sdxi->dma);
 	return 0;
+}
+
+/* Fail everything a dead channel holds; the function no longer runs it. */
+static void sdxi_chan_fail_all(struct sdxi_chan *chan)
+{
+	struct sdxi_dma_desc *d, *n;
+
+	spin_lock_irq(&chan->vc.lock);
+	chan->dead = true;
+	list_for_each_entry_safe(d, n, &chan->active, node) {
+		list_del(&d->node);
+		sdxi_finish(chan, d, DMA_TRANS_ABORTED);
+	}
+	sdxi_chan_fail_issued(chan);
+	spin_unlock_irq(&chan->vc.lock);
+}
+
+/*
+ * A context did not stop: stop the function, which ends every context,
+ * and only then fail what was in flight. If even that fails, bus
+ * mastering goes off so the function cannot reach memory we give back.
+ */
+static void sdxi_fn_fail(struct work_struct *work)
+{
+	struct sdxi_dev *sdxi = container_of(work, struct sdxi_dev, fail_work);
+	unsigned int i;
+
+	if (READ_ONCE(sdxi->failed) || READ_ONCE(sdxi->removing))
+		return;
+	WRITE_ONCE(sdxi->failed, true);
+	for (i = 0; i < sdxi->nr_chans; i++) {
+		spin_lock_irq(&sdxi->chans[i].vc.lock);
+		sdxi->chans[i].stopped = true;
+		spin_unlock_irq(&sdxi->chans[i].vc.lock);
+	}
+	if (sdxi_fn_stop(sdxi)) {
+		dev_err(sdxi_dev(sdxi), "function does not stop: bus mastering off\n");
+		pci_clear_master(sdxi->pdev);
+	}
+	for (i = 0; i < sdxi->nr_chans; i++)
+		sdxi_chan_fail_all(&sdxi->chans[i]);
 }
 
 /**
@@ -465,15 +602,17 @@ int sdxi_dma_register(struct sdxi_dev *sdxi, unsigned int nr_chans)
 	sdxi->chans = kzalloc_objs(*sdxi->chans, nr_chans);
 	if (!sdxi->chans)
 		return -ENOMEM;
+	INIT_WORK(&sdxi->fail_work, sdxi_fn_fail);
 
 	INIT_LIST_HEAD(&dma->channels);
 	dma->dev = dev;
 	dma_cap_set(DMA_MEMCPY, dma->cap_mask);
 	dma_cap_set(DMA_INTERRUPT, dma->cap_mask);
 	/*
-	 * Each descriptor has its own completion status block, whose error
-	 * bit sdxi_chan_complete() reads before it completes the transfer,
-	 * and virt-dma calls back every completed descriptor.
+	 * Each transaction has a completion status block of its own while
+	 * it is on the ring, whose error bit sdxi_collect() reads before it
+	 * completes the transfer, and virt-dma calls back every completed
+	 * descriptor.
 	 */
 	dma_cap_set(DMA_COMPLETION_RESULT, dma->cap_mask);
 	dma->directions = BIT(DMA_MEM_TO_MEM);
@@ -504,10 +643,10 @@ int sdxi_dma_register(struct sdxi_dev *sdxi, unsigned int nr_chans)
 
 err:
 	dev_err(dev, "cannot set up channel %u: %d\n", sdxi->nr_chans, ret);
+	/* Nothing was submitted: the caller's function stop is enough. */
 	while (sdxi->nr_chans) {
 		struct sdxi_chan *chan = &sdxi->chans[--sdxi->nr_chans];
 
-		sdxi_admin_cxt(sdxi, SDXI_SUB_CXT_STOP, chan->ring.id);
 		free_irq(chan->irq, chan);
 		tasklet_kill(&chan->vc.task);
 	}
@@ -517,20 +656,19 @@ err:
 }
 
 /**
- * sdxi_dma_stop() - stop all channels; clients may still hold them
+ * sdxi_dma_quiesce() - stop every context; clients may still hold channels
  * @sdxi: the function
  *
- * Every context is stopped and every transaction on it or queued for it
- * completes with DMA_TRANS_ABORTED; so does anything a client still
- * holding a channel submits later. The caller then resets the function
- * and unregisters the dmaengine device; @sdxi is freed when the last
- * client lets go.
+ * Nothing new reaches the rings. Work in flight is not failed yet: the
+ * caller first stops the function (a context that did not stop may still
+ * be copying), then calls sdxi_dma_fail_all().
  */
-void sdxi_dma_stop(struct sdxi_dev *sdxi)
+void sdxi_dma_quiesce(struct sdxi_dev *sdxi)
 {
 	unsigned int i;
 
 	WRITE_ONCE(sdxi->removing, true);
+	cancel_work_sync(&sdxi->fail_work);
 	for (i = 0; i < sdxi->nr_chans; i++) {
 		struct sdxi_chan *chan = &sdxi->chans[i];
 
@@ -540,21 +678,25 @@ void sdxi_dma_stop(struct sdxi_dev *sdxi)
 		/* A recovery in flight owns the admin context: let it end. */
 		flush_work(&chan->recover_work);
 		cancel_delayed_work_sync(&chan->watchdog);
-		sdxi_admin_cxt(sdxi, SDXI_SUB_CXT_STOP, chan->ring.id);
+		if (!READ_ONCE(sdxi->failed))
+			sdxi_cxt_stop(sdxi, &chan->ring);
 		free_irq(chan->irq, chan);
 	}
-	/* With every context stopped, nothing touches client buffers. */
-	for (i = 0; i < sdxi->nr_chans; i++) {
-		struct sdxi_chan *chan = &sdxi->chans[i];
-		struct sdxi_dma_desc *d, *n;
+}
 
-		spin_lock_irq(&chan->vc.lock);
-		chan->dead = true;
-		list_for_each_entry_safe(d, n, &chan->active, node) {
-			list_del(&d->node);
-			sdxi_finish(chan, d, DMA_TRANS_ABORTED);
-		}
-		sdxi_chan_fail_issued(chan);
-		spin_unlock_irq(&chan->vc.lock);
-	}
+/**
+ * sdxi_dma_fail_all() - fail everything outstanding on a stopped function
+ * @sdxi: the function, stopped (or no longer bus master)
+ *
+ * Every transaction on a ring or queued for one completes with
+ * DMA_TRANS_ABORTED; so does anything a client still holding a channel
+ * submits later. The caller then unregisters the dmaengine device;
+ * @sdxi is freed when the last client lets go.
+ */
+void sdxi_dma_fail_all(struct sdxi_dev *sdxi)
+{
+	unsigned int i;
+
+	for (i = 0; i < sdxi->nr_chans; i++)
+		sdxi_chan_fail_all(&sdxi->chans[i]);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * SDXi error log: the function appends an entry for every failed
- * descriptor or context and raises MSI-X vector 0. The driver turns each
- * entry into a message and into the recovery of the context it names.
+ * SDXi error log (3.4): the function appends an entry for every failed
+ * descriptor or context and raises MSI-X vector 0. Each entry becomes a
+ * tracepoint and, when it names a client context, the recovery of that
+ * context. The set-up and processing steps follow the specification's
+ * "Error Log Initialization" and "Error Log Processing by Software".
  */
 #include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
@@ -11,94 +13,132 @@
 
 #include "sdxi.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+#define SDXI_ERR_STS_ALL	(SDXI_ERR_STS_STS | SDXI_ERR_STS_OVF | \
+				 SDXI_ERR_STS_ERR)
+
+/**
+ * sdxi_errlog_init() - set the error log up
+ * @sdxi: the function, stopped, with sdxi_errlog_irq() already installed
+ *	on vector 0 so that no entry can go unnoticed
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int sdxi_errlog_init(struct sdxi_dev *sdxi)
 {
 	size_t size = SDXI_ERRLOG_ENTRIES * sizeof(*sdxi->errlog);
+	void __iomem *regs = sdxi->regs;
+	u64 ctl0;
 
+	/* 1: no log, no error interrupts; 2: nothing pending. */
+	writeq(0, regs + SDXI_MMIO_ERR_CFG);
+	writeq(SDXI_ERR_STS_ALL, regs + SDXI_MMIO_ERR_STS);
+
+	/* 3: zeroed, so no entry reads as valid before the function wrote it. */
 	sdxi->errlog = dmam_alloc_coherent(sdxi_dev(sdxi), size,
 					   &sdxi->errlog_dma, GFP_KERNEL);
 	if (!sdxi->errlog)
 		return -ENOMEM;
 
-	/* sz counts 4 KiB units (64 entries) beyond the first. */
-	sdxi->errlog_read = readq(sdxi->regs + SDXI_MMIO_ERR_WRT);
-	writeq(sdxi->errlog_read, sdxi->regs + SDXI_MMIO_ERR_RD);
+	/* 4: interrupts for context-level errors as well. */
+	writeq(SDXI_ERR_CTL_EN, regs + SDXI_MMIO_ERR_CTL);
+	ctl0 = readq(regs + SDXI_MMIO_CTL0);
+	writeq(ctl0 | SDXI_CTL0_FN_ERR_INTR_EN, regs + SDXI_MMIO_CTL0);
+
+	/* 5: both indexes from zero; 6: the log, in 64-entry units. */
+	writeq(0, regs + SDXI_MMIO_ERR_WRT);
+	writeq(0, regs + SDXI_MMIO_ERR_RD);
 	writeq((sdxi->errlog_dma & SDXI_ERR_CFG_PTR) |
-	       FIELD_PREP(SDXI_ERR_CFG_SZ, size / SZ_4K - 1) | SDXI_ERR_CFG_EN,
-	       sdxi->regs + SDXI_MMIO_ERR_CFG);
-	writeq(SDXI_ERR_STS_STS | SDXI_ERR_STS_OVF | SDXI_ERR_STS_ERR,
-	       sdxi->regs + SDXI_MMIO_ERR_STS);
-	writeq(SDXI_ERR_CTL_EN, sdxi->regs + SDXI_MMIO_ERR_CTL);
+	       FIELD_PREP(SDXI_ERR_CFG_SZ, SDXI_ERRLOG_ENTRIES / SDXI_ERRLOG_UNIT) |
+	       SDXI_ERR_CFG_EN, regs + SDXI_MMIO_ERR_CFG);
 	return 0;
 }
 
-static const char *sdxi_reaction(unsigned int re)
+/**
+ * sdxi_errlog_disable() - stop the function from writing the log
+ * @sdxi: the function, stopped
+ */
+void sdxi_errlog_disable(struct sdxi_dev *sdxi)
 {
-	switch (re) {
-	case 0:
-		return "none";
-	case 1:
-		return "context stopped";
-	case 2:
-		return "function stopped";
-	default:
-		return "unknown";
-	}
+	writeq(0, sdxi->regs + SDXI_MMIO_ERR_CFG);
 }
 
-static void sdxi_errlog_entry(struct sdxi_dev *sdxi,
-			      const struct sdxi_errlog_ent *e)
+static void sdxi_errlog_entry(struct sdxi_dev *sdxi, struct sdxi_errlog_ent *e)
 {
-	u32 opcode = le32_to_cpu(READ_ONCE(e->opcode));
-	u16 misc = le16_to_cpu(e->misc0);
-	u16 cxt = le16_to_cpu(e->cxt_num);
-	u16 class = le16_to_cpu(e->err_class);
+	struct sdxi_err err;
 
-	if (!(opcode & SDXI_ERRLOG_VL))
+	if (!sdxi_errlog_decode(e, &err))
 		return;
-
-	dev_err_ratelimited(sdxi_dev(sdxi),
-			    "error class %#06x, context %d, descriptor %lld, type %#x step %lu, reaction: %s\n",
-			    class, misc & SDXI_ERRLOG_CV ? cxt : -1,
-			    misc & SDXI_ERRLOG_DIV ?
-			    (long long)le64_to_cpu(e->dsc_index) : -1LL,
-			    (unsigned int)FIELD_GET(SDXI_ERRLOG_TYPE, opcode),
-			    FIELD_GET(SDXI_ERRLOG_STEP, opcode),
-			    sdxi_reaction(FIELD_GET(SDXI_ERRLOG_RE, misc)));
+	trace_sdxi_error(sdxi, &err);
 
 	/* Context 0 is admin: its callers see the CSB error themselves. */
-	if ((misc & SDXI_ERRLOG_CV) && cxt >= 1 && cxt <= sdxi->nr_chans)
-		sdxi_chan_error(&sdxi->chans[cxt - 1], class,
-				misc & SDXI_ERRLOG_DIV ?
-				le64_to_cpu(e->dsc_index) : U64_MAX);
+	if (err.cxt >= 1 && err.cxt <= sdxi->nr_chans)
+		sdxi_chan_error(&sdxi->chans[err.cxt - 1], sdxi_err_result(&err),
+				err.index);
 }
 
+/* Vector 0 is the function's own: anything pending in ERR_STS is ours. */
 irqreturn_t sdxi_errlog_irq(int irq, void *data)
 {
 	struct sdxi_dev *sdxi = data;
-	u64 sts, wrt;
+	u64 sts = readq(sdxi->regs + SDXI_MMIO_ERR_STS);
 
-	sts = readq(sdxi->regs + SDXI_MMIO_ERR_STS);
-	if (!(sts & (SDXI_ERR_STS_STS | SDXI_ERR_STS_OVF | SDXI_ERR_STS_ERR)))
+	if (sts == ~0ULL || !(sts & SDXI_ERR_STS_ALL))
 		return IRQ_NONE;
-	/* Clear first: an entry logged meanwhile raises the bit again. */
-	writeq(sts, sdxi->regs + SDXI_MMIO_ERR_STS);
+	return IRQ_WAKE_THREAD;
+}
 
-	if (sts & SDXI_ERR_STS_OVF)
-		dev_err_ratelimited(sdxi_dev(sdxi), "error log overflowed\n");
-	if (sts & SDXI_ERR_STS_ERR)
-		dev_err_ratelimited(sdxi_dev(sdxi), "error log unwritable\n");
+/**
+ * sdxi_errlog_thread() - read the new entries of the error log
+ * @irq: vector 0
+ * @data: the function
+ *
+ * Runs in a thread: an entry can stand for many failed transactions,
+ * and their recovery and tracing are no work for hard interrupt
+ * context.
+ *
+ * Return: IRQ_HANDLED, or IRQ_NONE if there was nothing to read.
+ */
+irqreturn_t sdxi_errlog_thread(int irq, void *data)
+{
+	struct sdxi_dev *sdxi = data;
+	void __iomem *regs = sdxi->regs;
+	u64 sts, rd, wrt;
 
-	wrt = readq(sdxi->regs + SDXI_MMIO_ERR_WRT);
-	/* Never trust the device to stay within the log. */
-	if (wrt - sdxi->errlog_read > SDXI_ERRLOG_ENTRIES)
-		sdxi->errlog_read = wrt - SDXI_ERRLOG_ENTRIES;
-	dma_rmb();
-	while (sdxi->errlog_read < wrt) {
-		sdxi_errlog_entry(sdxi, &sdxi->errlog[sdxi->errlog_read %
-						      SDXI_ERRLOG_ENTRIES]);
-		sdxi->errlog_read++;
+	/* 1: read the status; all ones is a function that is gone. */
+	sts = readq(regs + SDXI_MMIO_ERR_STS);
+	if (sts == ~0ULL || !(sts & SDXI_ERR_STS_ALL))
+		return IRQ_NONE;
+	if (sts & (SDXI_ERR_STS_OVF | SDXI_ERR_STS_ERR)) {
+		trace_sdxi_error_status(sdxi, sts);
+		dev_err_ratelimited(sdxi_dev(sdxi), "error log %s\n",
+				    sts & SDXI_ERR_STS_ERR ?
+				    "not working" : "overflowed, entries lost");
 	}
-	writeq(sdxi->errlog_read, sdxi->regs + SDXI_MMIO_ERR_RD);
+
+	/* 2: where we are; 3: acknowledge; 4: where the function is. */
+	rd = readq(regs + SDXI_MMIO_ERR_RD);
+	writeq(sts & SDXI_ERR_STS_ALL, regs + SDXI_MMIO_ERR_STS);
+	wrt = readq(regs + SDXI_MMIO_ERR_WRT);
+	/* 5: nothing new; a vanished function reads as all ones. */
+	if (rd == wrt || rd == ~0ULL || wrt == ~0ULL)
+		return IRQ_HANDLED;
+
+	/* Never trust the function to stay within the log. */
+	if (wrt - rd > SDXI_ERRLOG_ENTRIES)
+		rd = wrt - SDXI_ERRLOG_ENTRIES;
+	dma_rmb();
+	/* 6-10: every new entry, each cleared once read. */
+	for (; rd != wrt; rd++) {
+		struct sdxi_errlog_ent *e = &sdxi->errlog[rd % SDXI_ERRLOG_ENTRIES];
+
+		sdxi_errlog_entry(sdxi, e);
+		WRITE_ONCE(e->dw0, 0);
+	}
+	/* 11: hand the entries back; the clears are done first. */
+	dma_wmb();
+	writeq(rd, regs + SDXI_MMIO_ERR_RD);
 	return IRQ_HANDLED;
 }

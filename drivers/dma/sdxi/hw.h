@@ -12,17 +12,21 @@
 #include <linux/build_bug.h>
 #include <linux/types.h>
 
-/* PCI class code: processing accelerator, SDXi programming interface. */
-#define SDXI_PCI_CLASS			0x120100
-
 #define SDXI_BAR_REGS			0
 #define SDXI_BAR_DOORBELLS		2
 
 /* Function registers in BAR0 (section 9). All are 64 bits wide. */
 #define SDXI_MMIO_CTL0			0x00000
 #define   SDXI_CTL0_FN_GSR		GENMASK_ULL(1, 0)
+#define   SDXI_CTL0_FN_PASID_VL		BIT_ULL(2)
 #define   SDXI_CTL0_FN_ERR_INTR_EN	BIT_ULL(4)
+#define   SDXI_CTL0_FN_PASID		GENMASK_ULL(27, 8)
+#define   SDXI_CTL0_FN_GRP_ID		GENMASK_ULL(63, 32)
 #define SDXI_MMIO_CTL2			0x00010
+#define   SDXI_CTL2_MAX_BUFFER		GENMASK_ULL(3, 0)
+#define   SDXI_CTL2_MAX_AKEY_SZ		GENMASK_ULL(15, 12)
+#define   SDXI_CTL2_MAX_CXT		GENMASK_ULL(31, 16)
+#define   SDXI_CTL2_OPB_000_AVL		GENMASK_ULL(63, 32)
 #define SDXI_MMIO_STS0			0x00100
 #define   SDXI_STS0_FN_GSV		GENMASK_ULL(2, 0)
 #define SDXI_MMIO_CAP0			0x00200
@@ -69,10 +73,12 @@ enum sdxi_fn_state {
 	SDXI_GSV_ERROR		= 5,
 };
 
-/* Operation groups (bits of CAP1.opb_000_cap and CXT_L1_ENT.opb_000_enb). */
-#define SDXI_OPB_DMAB			BIT(0)
-#define SDXI_OPB_ADMIN			BIT(1)
-#define SDXI_OPB_INTR			BIT(2)
+/*
+ * max_buffer fields (CAP1, CTL2, L1 misc0) encode a largest buffer of
+ * 2^(n + 21) bytes; 11 is 4 GiB, the most a COPY's 32-bit size can say.
+ */
+#define SDXI_MAX_BUFFER_SHIFT		21
+#define SDXI_MAX_BUFFER_4G		11
 
 /* 3.2.1: the level-2 context table, 512 pointers to level-1 tables. */
 #define SDXI_L2_ENTRIES			512
@@ -92,6 +98,8 @@ struct sdxi_cxt_l1_ent {
 #define SDXI_L1_ENT_AKEY_SZ		GENMASK_ULL(3, 0)
 #define SDXI_L1_ENT_AKEY_PTR		GENMASK_ULL(63, 12)
 	__le32 misc0;
+#define SDXI_L1_ENT_PASID		GENMASK(19, 0)
+#define SDXI_L1_ENT_MAX_BUFFER		GENMASK(23, 20)
 	__le32 opb_000_enb;
 	__le64 rsvd;
 };
@@ -102,6 +110,9 @@ static_assert(sizeof(struct sdxi_cxt_l1_ent) == 32);
 struct sdxi_cxt_ctl {
 	__le64 ds_ring_ptr;
 #define SDXI_CXT_CTL_VL			BIT_ULL(0)
+#define SDXI_CXT_CTL_QOS		GENMASK_ULL(3, 2)
+#define SDXI_CXT_CTL_SE			BIT_ULL(4)
+#define SDXI_CXT_CTL_CSA		BIT_ULL(5)
 #define SDXI_CXT_CTL_DS_RING_PTR	GENMASK_ULL(63, 6)
 	__le32 ds_ring_sz;
 	__le32 rsvd0;
@@ -173,6 +184,8 @@ struct sdxi_desc {
 #define SDXI_DSC_SE			BIT(1)
 #define SDXI_DSC_FE			BIT(2)
 #define SDXI_DSC_CH			BIT(3)
+#define SDXI_DSC_CSR			BIT(4)
+#define SDXI_DSC_RB			BIT(5)
 #define SDXI_DSC_SUBTYPE		GENMASK(15, 8)
 #define SDXI_DSC_TYPE			GENMASK(26, 16)
 	u8 body[52];
@@ -193,6 +206,15 @@ static_assert(sizeof(struct sdxi_desc) == 64);
 #define SDXI_SUB_CXT_START_NM		0x03
 #define SDXI_SUB_CXT_STOP		0x04
 #define SDXI_SUB_SYNC			0x06
+
+/* SYNC filters (cflags.flt): what the SYNC waits for. */
+enum sdxi_sync_filter {
+	SDXI_SYNC_CXT		= 0,
+	SDXI_SYNC_STOP		= 1,
+	SDXI_SYNC_AKEY		= 2,
+	SDXI_SYNC_RKEY		= 3,
+	SDXI_SYNC_FN		= 4,
+};
 
 /* Body layouts (offsets from the start of the descriptor). */
 struct sdxi_dsc_copy {
@@ -224,7 +246,11 @@ static_assert(sizeof(struct sdxi_dsc_intr) == 64);
 struct sdxi_dsc_cxt {
 	__le32 opcode;
 	u8 cflags;
+#define SDXI_SYNC_FLT			GENMASK(2, 0)
 	u8 vflags;
+#define SDXI_VFLAGS_HS			BIT(5)	/* CXT_STOP: hard stop */
+#define SDXI_VFLAGS_DV			BIT(6)	/* CXT_START: db_value valid */
+#define SDXI_VFLAGS_VF			BIT(7)	/* vf_num names a VF */
 	__le16 vf_num;
 	__le16 cxt_start;
 	__le16 cxt_end;
@@ -237,28 +263,69 @@ struct sdxi_dsc_cxt {
 
 static_assert(sizeof(struct sdxi_dsc_cxt) == 64);
 
-/* 9.x: error log entries, 64 bytes each, 64 per 4 KiB of log. */
+/*
+ * 3.4: error log header entries, 64 bytes each, written by the function
+ * in a log of 64-entry units. The function marks a valid entry with vl
+ * and type SDXI_ERRLOG_TYPE; the driver clears the word after reading
+ * it, so a stale entry is never taken for a new one.
+ */
 struct sdxi_errlog_ent {
-	__le32 opcode;
+	__le32 dw0;
 #define SDXI_ERRLOG_VL			BIT(0)
 #define SDXI_ERRLOG_STEP		GENMASK(13, 8)
-#define SDXI_ERRLOG_TYPE		GENMASK(26, 16)
-	__le16 misc0;
+#define SDXI_ERRLOG_TYPE_MASK		GENMASK(26, 16)
+	__le32 dw1;
 #define SDXI_ERRLOG_CV			BIT(0)
 #define SDXI_ERRLOG_DIV			BIT(1)
+#define SDXI_ERRLOG_BV			BIT(2)
+#define SDXI_ERRLOG_BUF			GENMASK(6, 4)
+#define SDXI_ERRLOG_SUB_STEP		GENMASK(11, 8)
 #define SDXI_ERRLOG_RE			GENMASK(14, 12)
-	__le16 cxt_num;
+#define SDXI_ERRLOG_CXT_NUM		GENMASK(31, 16)
 	__le64 dsc_index;
-	u8 rsvd0[32];
+	u8 rsvd0[28];
 	__le16 err_class;
 	__le16 rsvd1;
-	__le32 vendor[3];
+	__le32 vendor[4];
 };
 
 static_assert(sizeof(struct sdxi_errlog_ent) == 64);
 
-/* Error classes the driver distinguishes. */
-#define SDXI_ERR_CLASS_READ		0x0101
-#define SDXI_ERR_CLASS_WRITE		0x0102
+#define SDXI_ERRLOG_TYPE		0x7f7
+#define SDXI_ERRLOG_UNIT		64	/* entries per ERR_CFG.sz unit */
+
+/* Where the function was when it found the error ("processing step"). */
+enum sdxi_err_step {
+	SDXI_STEP_INTERNAL	= 1,
+	SDXI_STEP_CXT_L2	= 2,
+	SDXI_STEP_CXT_L1	= 3,
+	SDXI_STEP_CXT_CTL	= 4,
+	SDXI_STEP_CXT_STS	= 5,
+	SDXI_STEP_WRITE_INDEX	= 6,
+	SDXI_STEP_DESCRIPTOR	= 7,
+	SDXI_STEP_CST_BLK	= 8,
+	SDXI_STEP_ATOMIC_DATA	= 9,
+	SDXI_STEP_DATA_BUFFER	= 10,
+	SDXI_STEP_AKEY		= 11,
+	SDXI_STEP_RKEY		= 12,
+};
+
+enum sdxi_err_sub_step {
+	SDXI_SUB_STEP_OTHER		= 0,
+	SDXI_SUB_STEP_TRANSLATION	= 1,
+	SDXI_SUB_STEP_ACCESS		= 2,
+	SDXI_SUB_STEP_VALIDATION	= 3,
+};
+
+/* What the function did about it ("reaction"). */
+enum sdxi_err_reaction {
+	SDXI_RE_INFO		= 0,
+	SDXI_RE_CXT_STOPPED	= 1,
+	SDXI_RE_FN_STOPPED	= 2,
+};
+
+/* buf: which of a descriptor's buffers failed; COPY's addr0 is source. */
+#define SDXI_ERRLOG_BUF_SRC		0
+#define SDXI_ERRLOG_BUF_DST		1
 
 #endif /* _SDXI_HW_H */

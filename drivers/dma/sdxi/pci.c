@@ -2,9 +2,12 @@
 /*
  * SDXi (SNIA Smart Data Accelerator Interface) PCI function driver.
  *
- * Probe resets the function, builds the context table with the admin
- * context, enables the error log, activates the function and registers
- * one dmaengine channel per client context.
+ * Probe follows 4.1.8 "Activation of the SDXi Function by Software":
+ * make sure the function is stopped, program CTL2 from CAP1, build the
+ * context table with the admin context marked running, set the error
+ * log up, activate the function, jump-start the admin context with its
+ * doorbell, then start one client context per dmaengine channel. Every
+ * way out stops the function before the memory it was given goes back.
  */
 #include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
@@ -22,7 +25,7 @@ MODULE_PARM_DESC(channels, "Client contexts (dmaengine channels) per function (d
 
 static unsigned int ring_entries = 1024;
 module_param(ring_entries, uint, 0444);
-MODULE_PARM_DESC(ring_entries, "Descriptors per channel ring, a power of two (default 1024)");
+MODULE_PARM_DESC(ring_entries, "Descriptors per channel ring, a power of two, at least 1024 (default 1024)");
 
 static int sdxi_read_caps(struct sdxi_dev *sdxi)
 {
@@ -30,29 +33,68 @@ static int sdxi_read_caps(struct sdxi_dev *sdxi)
 	u64 cap0 = readq(sdxi->regs + SDXI_MMIO_CAP0);
 	u64 cap1 = readq(sdxi->regs + SDXI_MMIO_CAP1);
 	unsigned int max_cxt = FIELD_GET(SDXI_CAP1_MAX_CXT, cap1) + 1;
-	u32 opb = FIELD_GET(SDXI_CAP1_OPB_000_CAP, cap1);
-	u64 ring, copy;
+	u64 ring;
 
-	if (FIELD_GET(SDXI_VER_MAJOR, ver) != 1) {
+	if (ver == ~0ULL || FIELD_GET(SDXI_VER_MAJOR, ver) != 1) {
 		dev_err(sdxi_dev(sdxi), "unsupported SDXi version %llu.%llu\n",
 			FIELD_GET(SDXI_VER_MAJOR, ver),
 			FIELD_GET(SDXI_VER_MINOR, ver));
 		return -ENODEV;
 	}
-	if ((opb & (SDXI_OPB_DMAB | SDXI_OPB_ADMIN | SDXI_OPB_INTR)) !=
-	    (SDXI_OPB_DMAB | SDXI_OPB_ADMIN | SDXI_OPB_INTR)) {
-		dev_err(sdxi_dev(sdxi), "function lacks operation groups (%#x)\n",
-			opb);
-		return -ENODEV;
-	}
+	/*
+	 * Which bit of opb_000_cap stands for which operation group is not
+	 * something the driver can check: it enables what the function
+	 * offers, and a missing group shows as failed descriptors.
+	 */
+	sdxi->opb = FIELD_GET(SDXI_CAP1_OPB_000_CAP, cap1);
+	dev_dbg(sdxi_dev(sdxi), "SDXi %llu.%llu, CAP0 %#llx, CAP1 %#llx, operation groups %#x\n",
+		FIELD_GET(SDXI_VER_MAJOR, ver), FIELD_GET(SDXI_VER_MINOR, ver),
+		cap0, cap1, sdxi->opb);
+
 	sdxi->db_stride = SZ_4K << FIELD_GET(SDXI_CAP0_DB_STRIDE, cap0);
 	ring = 1024ULL << FIELD_GET(SDXI_CAP0_MAX_DS_RING_SZ, cap0);
 	sdxi->max_ring = min_t(u64, ring,
-			       rounddown_pow_of_two(max(ring_entries, 64U)));
-	copy = 2ULL << (FIELD_GET(SDXI_CAP1_MAX_BUFFER, cap1) + 21);
-	sdxi->max_copy = min_t(u64, copy, SZ_4G);
+			       rounddown_pow_of_two(max(ring_entries,
+							SDXI_RING_MIN)));
+	sdxi->max_buffer = min_t(u8, FIELD_GET(SDXI_CAP1_MAX_BUFFER, cap1),
+				 SDXI_MAX_BUFFER_4G);
+	sdxi->max_copy = sdxi_max_buffer_bytes(sdxi->max_buffer);
 	/* Context 0 is admin; the driver uses one level-1 table. */
 	return min3(max_cxt, (unsigned int)SDXI_L1_ENTRIES, channels + 1) - 1;
+}
+
+/*
+ * 4.1.8 steps 0 and 1b: no PASID, no error interrupts yet (the function
+ * group stays), and the limits the driver keeps to: its largest copy,
+ * 256 AKeys per context, the contexts it uses, every operation group.
+ */
+static void sdxi_fn_configure(struct sdxi_dev *sdxi, unsigned int nr_chans)
+{
+	u64 ctl0 = readq(sdxi->regs + SDXI_MMIO_CTL0);
+
+	ctl0 &= ~(SDXI_CTL0_FN_PASID | SDXI_CTL0_FN_PASID_VL |
+		  SDXI_CTL0_FN_ERR_INTR_EN | SDXI_CTL0_FN_GSR);
+	writeq(ctl0, sdxi->regs + SDXI_MMIO_CTL0);
+	writeq(FIELD_PREP(SDXI_CTL2_MAX_BUFFER, sdxi->max_buffer) |
+	       FIELD_PREP(SDXI_CTL2_MAX_AKEY_SZ, 0) |
+	       FIELD_PREP(SDXI_CTL2_MAX_CXT, nr_chans) |
+	       FIELD_PREP(SDXI_CTL2_OPB_000_AVL, sdxi->opb),
+	       sdxi->regs + SDXI_MMIO_CTL2);
+}
+
+/*
+ * Give the function back stopped: soft, then hard, reset only from the
+ * error state. If it will not stop, it must at least not reach memory
+ * that devres is about to free.
+ */
+static void sdxi_fn_shutdown(struct sdxi_dev *sdxi)
+{
+	if (sdxi_fn_stop(sdxi)) {
+		dev_err(sdxi_dev(sdxi), "function does not stop: bus mastering off\n");
+		pci_clear_master(sdxi->pdev);
+		return;
+	}
+	sdxi_errlog_disable(sdxi);
 }
 
 static int sdxi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -91,49 +133,58 @@ static int sdxi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_free;
 	}
 
-	/* Start from a known state whatever firmware or a previous driver did. */
-	ret = sdxi_fn_set_state(sdxi, SDXI_GSR_RESET, SDXI_GSV_STOP);
+	/* 0: from a known state, whatever firmware or a previous driver did. */
+	ret = sdxi_fn_stop(sdxi);
 	if (ret) {
-		dev_err(dev, "function does not reset (%d)\n", ret);
+		dev_err(dev, "function does not stop (%d)\n", ret);
 		goto err_free;
 	}
+	sdxi_fn_configure(sdxi, nr_chans);
 
 	/* Vector 0 reports errors; each channel gets one if there are enough. */
 	ret = pci_alloc_irq_vectors(pdev, 2, nr_chans + 1, PCI_IRQ_MSIX);
 	if (ret < 0)
 		goto err_free;
+	sdxi->nr_vectors = ret;
 
+	/* 2-4: context table, admin context ready to run. */
 	ret = sdxi_tables_init(sdxi);
-	if (!ret)
-		ret = sdxi_errlog_init(sdxi);
 	if (!ret)
 		ret = sdxi_ring_init(sdxi, &sdxi->admin, 0, SDXI_ADMIN_ENTRIES,
 				     0);
 	if (ret)
 		goto err_vectors;
+	sdxi_admin_prepare(sdxi);
 
-	ret = request_irq(pci_irq_vector(pdev, 0), sdxi_errlog_irq, 0,
-			  SDXI_DRV_NAME, sdxi);
+	/* 7: the error log, its interrupt handler first. */
+	ret = request_threaded_irq(pci_irq_vector(pdev, 0), sdxi_errlog_irq,
+				   sdxi_errlog_thread, IRQF_ONESHOT,
+				   SDXI_DRV_NAME, sdxi);
 	if (ret)
 		goto err_vectors;
+	ret = sdxi_errlog_init(sdxi);
+	if (ret)
+		goto err_stop;
 
-	ret = sdxi_fn_set_state(sdxi, SDXI_GSR_ACTIVE, SDXI_GSV_ACTIVE);
+	/* 9 and 10: activate, then jump-start the admin context. */
+	ret = sdxi_fn_activate(sdxi);
 	if (ret) {
 		dev_err(dev, "function does not become active (%d)\n", ret);
-		goto err_irq;
+		goto err_stop;
 	}
+	sdxi_admin_jump_start(sdxi);
 
 	ret = sdxi_dma_register(sdxi, nr_chans);
 	if (ret)
-		goto err_reset;
+		goto err_stop;
 
-	dev_info(dev, "SDXi: %u channels, %u-entry rings, NUMA node %d\n",
-		 sdxi->nr_chans, sdxi->max_ring, dev_to_node(dev));
+	dev_info(dev, "SDXi: %u channels, %u-entry rings, copies up to %llu MiB, NUMA node %d\n",
+		 sdxi->nr_chans, sdxi->max_ring, sdxi->max_copy >> 20,
+		 dev_to_node(dev));
 	return 0;
 
-err_reset:
-	sdxi_fn_set_state(sdxi, SDXI_GSR_RESET, SDXI_GSV_STOP);
-err_irq:
+err_stop:
+	sdxi_fn_shutdown(sdxi);
 	free_irq(pci_irq_vector(pdev, 0), sdxi);
 err_vectors:
 	pci_free_irq_vectors(pdev);
@@ -146,10 +197,10 @@ static void sdxi_remove(struct pci_dev *pdev)
 {
 	struct sdxi_dev *sdxi = pci_get_drvdata(pdev);
 
-	sdxi_dma_stop(sdxi);
+	sdxi_dma_quiesce(sdxi);
 	/* The function must not touch memory once devres frees the rings. */
-	if (sdxi_fn_set_state(sdxi, SDXI_GSR_RESET, SDXI_GSV_STOP))
-		dev_err(&pdev->dev, "function did not reset on removal\n");
+	sdxi_fn_shutdown(sdxi);
+	sdxi_dma_fail_all(sdxi);
 	free_irq(pci_irq_vector(pdev, 0), sdxi);
 	pci_free_irq_vectors(pdev);
 	/* May free sdxi: clients still holding channels keep it alive. */
@@ -157,7 +208,7 @@ static void sdxi_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id sdxi_ids[] = {
-	{ PCI_DEVICE_CLASS(SDXI_PCI_CLASS, 0xffffff) },
+	{ PCI_DEVICE_CLASS(PCI_CLASS_ACCELERATOR_SDXI, 0xffffff) },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, sdxi_ids);

@@ -21,14 +21,20 @@
 
 #define SDXI_DRV_NAME		"sdxi"
 
-/* The admin ring is only used for start/stop/sync: a few slots suffice. */
-#define SDXI_ADMIN_ENTRIES	64
-#define SDXI_ERRLOG_ENTRIES	64
+/*
+ * Table 3-1 makes 64 KiB (1024 descriptors) the smallest ring, the admin
+ * context's included, although the admin ring only ever holds a few.
+ */
+#define SDXI_RING_MIN		1024
+#define SDXI_ADMIN_ENTRIES	SDXI_RING_MIN
+/* The smallest error log, one unit; errors are rare and read at once. */
+#define SDXI_ERRLOG_ENTRIES	SDXI_ERRLOG_UNIT
 
 /*
  * struct sdxi_ring - one context's descriptor ring and control blocks
- * @desc: the ring, @entries slots (a power of two)
- * @csb: one completion status block per ring slot
+ * @desc: the ring, @entries slots (a power of two, at least 1024)
+ * @csb: one completion status block per ring slot, re-armed only once
+ *	the transaction that last used it was collected
  * @ctl: context control the function reads when the context starts
  * @sts: context status the function writes (state, read index)
  * @wr_index: the write index the function reads on a doorbell
@@ -69,7 +75,16 @@ struct sdxi_dma_desc {
 	struct list_head node;
 };
 
-#define SDXI_FAILED_COOKIES	16
+/*
+ * Failed transactions, for tx_status: runs of consecutive cookies, so
+ * that a recovery which aborts a whole ring costs one entry.
+ */
+#define SDXI_FAILED_RUNS	32
+
+struct sdxi_cookie_run {
+	dma_cookie_t first;
+	dma_cookie_t last;
+};
 
 /*
  * struct sdxi_chan - a dmaengine channel on one client context
@@ -81,8 +96,10 @@ struct sdxi_dma_desc {
  * @reset_index: ring index at the last recovery; the failures of
  *	descriptors before it have been dealt with
  * @last_progress: jiffies of the last completion or submission
- * @failed: recent cookies that completed with an error, for tx_status
- * @err_class: error class the error log reported for this context
+ * @failed: the last SDXI_FAILED_RUNS runs of cookies that failed, oldest
+ *	first; tx_status is exact for every cookie from @failed[0].first on
+ * @nr_failed: runs in @failed
+ * @err_result: what the error log said about this context's failure
  * @recover_work: stops, cleans and restarts the context
  * @watchdog: finds completions whose interrupt got lost, and stalls
  * @irq: the MSI-X vector of this context
@@ -96,9 +113,9 @@ struct sdxi_chan {
 	bool dead;
 	u64 reset_index;
 	unsigned long last_progress;
-	dma_cookie_t failed[SDXI_FAILED_COOKIES];
+	struct sdxi_cookie_run failed[SDXI_FAILED_RUNS];
 	unsigned int nr_failed;
-	u16 err_class;
+	enum dmaengine_tx_result err_result;
 	struct work_struct recover_work;
 	struct delayed_work watchdog;
 	int irq;
@@ -112,16 +129,20 @@ struct sdxi_chan {
  * @db_stride: bytes between doorbells
  * @max_ring: largest ring the function accepts, in entries
  * @max_copy: largest single COPY, in bytes
+ * @max_buffer: @max_copy as a max_buffer code (CTL2, L1 misc0)
+ * @opb: operation groups the function offers (CAP1.opb_000_cap)
+ * @nr_vectors: MSI-X vectors allocated
  * @l2: level-2 context table
  * @l1: the one level-1 table (contexts 0..127)
  * @admin: ring of context 0
  * @admin_lock: serializes admin descriptors
  * @errlog: error log ring
- * @errlog_read: driver's error log read index
  * @dma: the dmaengine device
  * @chans: client channels
  * @nr_chans: number of client channels
  * @removing: set once remove started; new work fails
+ * @failed: the function could not stop a context; every channel is dead
+ * @fail_work: stops the function after such a failure
  */
 struct sdxi_dev {
 	struct pci_dev *pdev;
@@ -130,6 +151,9 @@ struct sdxi_dev {
 	u32 db_stride;
 	u32 max_ring;
 	u64 max_copy;
+	u8 max_buffer;
+	u32 opb;
+	unsigned int nr_vectors;
 	__le64 *l2;
 	struct sdxi_cxt_l1_ent *l1;
 	dma_addr_t l2_dma, l1_dma;
@@ -137,11 +161,12 @@ struct sdxi_dev {
 	struct mutex admin_lock;	/* one admin operation at a time */
 	struct sdxi_errlog_ent *errlog;
 	dma_addr_t errlog_dma;
-	u64 errlog_read;
 	struct dma_device dma;
 	struct sdxi_chan *chans;
 	unsigned int nr_chans;
 	bool removing;
+	bool failed;
+	struct work_struct fail_work;
 };
 
 static inline struct sdxi_chan *to_sdxi_chan(struct dma_chan *c)
@@ -161,8 +186,35 @@ void sdxi_encode_nop(struct sdxi_desc *d, dma_addr_t csb);
 void sdxi_encode_intr(struct sdxi_desc *d, u16 akey);
 void sdxi_encode_cxt(struct sdxi_desc *d, u8 subtype, u16 first, u16 last,
 		     dma_addr_t csb);
+void sdxi_encode_sync(struct sdxi_desc *d, enum sdxi_sync_filter flt,
+		      u16 first, u16 last, dma_addr_t csb);
 u32 sdxi_ring_space(u64 write, u64 read, u32 entries);
 u32 sdxi_ring_slot(u64 index, u32 entries);
+u8 sdxi_max_buffer_code(u64 bytes);
+u64 sdxi_max_buffer_bytes(u8 code);
+
+/*
+ * struct sdxi_err - one error log entry, decoded
+ * @step: enum sdxi_err_step
+ * @sub_step: enum sdxi_err_sub_step
+ * @reaction: enum sdxi_err_reaction
+ * @cxt: context number, or -1 if the entry names none
+ * @buf: failed buffer of the descriptor, or -1 if the entry names none
+ * @index: ring index of the failed descriptor, or U64_MAX
+ * @err_class: implementation-defined error class
+ */
+struct sdxi_err {
+	u8 step;
+	u8 sub_step;
+	u8 reaction;
+	int cxt;
+	int buf;
+	u64 index;
+	u16 err_class;
+};
+
+bool sdxi_errlog_decode(const struct sdxi_errlog_ent *e, struct sdxi_err *err);
+enum dmaengine_tx_result sdxi_err_result(const struct sdxi_err *err);
 
 /* context.c: tables, rings and the admin context */
 int sdxi_tables_init(struct sdxi_dev *sdxi);
@@ -173,17 +225,24 @@ void sdxi_ring_ring(struct sdxi_ring *ring);
 void sdxi_ring_reset(struct sdxi_ring *ring);
 u64 sdxi_ring_read_index(struct sdxi_ring *ring);
 u8 sdxi_ring_state(struct sdxi_ring *ring);
-int sdxi_admin_cxt(struct sdxi_dev *sdxi, u8 subtype, u16 id);
-int sdxi_fn_set_state(struct sdxi_dev *sdxi, enum sdxi_fn_request req,
-		      enum sdxi_fn_state want);
+void sdxi_admin_prepare(struct sdxi_dev *sdxi);
+void sdxi_admin_jump_start(struct sdxi_dev *sdxi);
+int sdxi_cxt_start(struct sdxi_dev *sdxi, struct sdxi_ring *ring);
+int sdxi_cxt_stop(struct sdxi_dev *sdxi, struct sdxi_ring *ring);
+int sdxi_fn_activate(struct sdxi_dev *sdxi);
+int sdxi_fn_stop(struct sdxi_dev *sdxi);
 
 /* error.c: the error log */
 int sdxi_errlog_init(struct sdxi_dev *sdxi);
+void sdxi_errlog_disable(struct sdxi_dev *sdxi);
 irqreturn_t sdxi_errlog_irq(int irq, void *data);
+irqreturn_t sdxi_errlog_thread(int irq, void *data);
 
 /* dma.c: the dmaengine side */
 int sdxi_dma_register(struct sdxi_dev *sdxi, unsigned int nr_chans);
-void sdxi_dma_stop(struct sdxi_dev *sdxi);
-void sdxi_chan_error(struct sdxi_chan *chan, u16 err_class, u64 index);
+void sdxi_dma_quiesce(struct sdxi_dev *sdxi);
+void sdxi_dma_fail_all(struct sdxi_dev *sdxi);
+void sdxi_chan_error(struct sdxi_chan *chan, enum dmaengine_tx_result result,
+		     u64 index);
 
 #endif /* _SDXI_H */
