@@ -309,12 +309,17 @@ static u8 sdxi_fn_state(struct sdxi_dev *sdxi)
 	return FIELD_GET(SDXI_STS0_FN_GSV, sts);
 }
 
-static void sdxi_fn_request(struct sdxi_dev *sdxi, enum sdxi_fn_request req)
+/*
+ * Every write of CTL0 is a state request, so other CTL0 bits change only
+ * with one: @set is ORed in (the error interrupt goes on with ACTIVE).
+ */
+static void sdxi_fn_request(struct sdxi_dev *sdxi, enum sdxi_fn_request req,
+			    u64 set)
 {
 	u64 ctl0 = readq(sdxi->regs + SDXI_MMIO_CTL0);
 
 	ctl0 &= ~SDXI_CTL0_FN_GSR;
-	ctl0 |= FIELD_PREP(SDXI_CTL0_FN_GSR, req);
+	ctl0 |= FIELD_PREP(SDXI_CTL0_FN_GSR, req) | set;
 	writeq(ctl0, sdxi->regs + SDXI_MMIO_CTL0);
 }
 
@@ -330,7 +335,7 @@ int sdxi_fn_activate(struct sdxi_dev *sdxi)
 	u8 state;
 	int ret;
 
-	sdxi_fn_request(sdxi, SDXI_GSR_ACTIVE);
+	sdxi_fn_request(sdxi, SDXI_GSR_ACTIVE, SDXI_CTL0_FN_ERR_INTR_EN);
 	ret = read_poll_timeout(sdxi_fn_state, state,
 				state == SDXI_GSV_ACTIVE ||
 				state == SDXI_GSV_ERROR || state == U8_MAX,
@@ -372,13 +377,13 @@ int sdxi_fn_stop(struct sdxi_dev *sdxi)
 		case SDXI_GSV_INIT:
 		case SDXI_GSV_ACTIVE:
 			if (sent != SDXI_GSR_STOP_SOFT) {
-				sdxi_fn_request(sdxi, SDXI_GSR_STOP_SOFT);
+				sdxi_fn_request(sdxi, SDXI_GSR_STOP_SOFT, 0);
 				sent = SDXI_GSR_STOP_SOFT;
 			}
 			break;
 		case SDXI_GSV_STOPG_SOFT:
 			if (us > SDXI_SOFT_STOP_US && sent != SDXI_GSR_STOP_HARD) {
-				sdxi_fn_request(sdxi, SDXI_GSR_STOP_HARD);
+				sdxi_fn_request(sdxi, SDXI_GSR_STOP_HARD, 0);
 				sent = SDXI_GSR_STOP_HARD;
 			}
 			break;
@@ -386,7 +391,7 @@ int sdxi_fn_stop(struct sdxi_dev *sdxi)
 			break;
 		case SDXI_GSV_ERROR:
 			if (sent != SDXI_GSR_RESET) {
-				sdxi_fn_request(sdxi, SDXI_GSR_RESET);
+				sdxi_fn_request(sdxi, SDXI_GSR_RESET, 0);
 				sent = SDXI_GSR_RESET;
 			}
 			break;

@@ -30,7 +30,6 @@ int sdxi_errlog_init(struct sdxi_dev *sdxi)
 {
 	size_t size = SDXI_ERRLOG_ENTRIES * sizeof(*sdxi->errlog);
 	void __iomem *regs = sdxi->regs;
-	u64 ctl0;
 
 	/* 1: no log, no error interrupts; 2: nothing pending. */
 	writeq(0, regs + SDXI_MMIO_ERR_CFG);
@@ -42,10 +41,12 @@ int sdxi_errlog_init(struct sdxi_dev *sdxi)
 	if (!sdxi->errlog)
 		return -ENOMEM;
 
-	/* 4: interrupts for context-level errors as well. */
+	/*
+	 * 4: interrupts for context-level errors as well. CTL0's error
+	 * interrupt enable goes with the activation request: every CTL0
+	 * write is a state request, and a reset now would undo CTL2.
+	 */
 	writeq(SDXI_ERR_CTL_EN, regs + SDXI_MMIO_ERR_CTL);
-	ctl0 = readq(regs + SDXI_MMIO_CTL0);
-	writeq(ctl0 | SDXI_CTL0_FN_ERR_INTR_EN, regs + SDXI_MMIO_CTL0);
 
 	/* 5: both indexes from zero; 6: the log, in 64-entry units. */
 	writeq(0, regs + SDXI_MMIO_ERR_WRT);

@@ -67,6 +67,8 @@ static int sdxi_read_caps(struct sdxi_dev *sdxi)
  * 4.1.8 steps 0 and 1b: no PASID, no error interrupts yet (the function
  * group stays), and the limits the driver keeps to: its largest copy,
  * 256 AKeys per context, the contexts it uses, every operation group.
+ * The CTL0 write (a reset request of the stopped function) comes first,
+ * so nothing after it is undone.
  */
 static void sdxi_fn_configure(struct sdxi_dev *sdxi, unsigned int nr_chans)
 {
