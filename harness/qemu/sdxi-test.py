@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """sdxi-test.py QEMU [LOG]: drive the SDXi device model through QEMU's qtest
-protocol, without a guest kernel, and check it against
-harness/qemu/sdxi-model.md: registers, function and context state
-machines, admin ring, COPY/NOP/INTR, completion blocks, the error log
-with its interrupt, and the fault-injection registers.
+protocol, without a guest kernel, and check it against the rules of
+harness/qemu/sdxi-model.md, independently of any driver: activation,
+function and context state machines, ring minimum, read index at fetch,
+descriptors not yet valid, fences, COPY/NOP/INTR, completion blocks, stop
+semantics, the error log layout with its interrupt, the fault-injection
+registers, and the adversary (out-of-order and late completions, copies
+running on after CXT_STOP) under several seeds.
 
 The test plays the driver: it writes the tables into guest RAM, programs
 BARs and MSI-X through config space (MSI-X messages are aimed at guest
@@ -33,7 +36,9 @@ MSI = 0x107000          # vector v writes its data at MSI + 4 * v
 RING = 0x110000         # ring of context c at RING + 0x10000 * c
 SRC = 0x1000000
 DST = 0x5000000
-RING_SZ = 64
+RING_SZ = 1024          # Table 3-1 minimum; rings are 64 KiB apart
+MAXBUF = 11 << 20       # L1 misc0 max_buffer 11: 4 GiB
+CTL2 = 11 | 8 << 16 | 7 << 32   # max_buffer, max_cxt 8, groups 0x7
 
 BAR0 = 0xe0000000
 BAR2 = 0xe0100000
@@ -56,12 +61,21 @@ def desc(opcode, body=b'', csb=None):
     return struct.pack('<I52sQ', opcode, body, csb_ptr)
 
 
+def fence(d):
+    """The same descriptor with fe (bit 2 of the opcode) set."""
+    return struct.pack('<I', struct.unpack_from('<I', d)[0] | 4) + d[4:]
+
+
 def copy_body(size, src, dst, akey0=0, akey1=0, attr=0):
     return struct.pack('<IB3xHHQQ', size - 1, attr, akey0, akey1, src, dst)
 
 
 def range_body(first, last, pre=b'\0\0\0\0'):
     return pre + struct.pack('<HH', first, last)
+
+
+def sync_body(first, last, flt):
+    return bytes([flt, 0, 0, 0]) + struct.pack('<HH', first, last)
 
 
 class Sdxi:
@@ -102,11 +116,11 @@ class Sdxi:
         self.q.memset(MSI, 64, 0)
 
     def setup_cxt(self, c, opb=0x7, ring_sz=RING_SZ, ctl_extra=None,
-                  read_index=0):
+                  read_index=0, misc0=MAXBUF):
         q = self.q
         q.wq(L2 + 8 * (c >> 7), L1 | 1)
         q.write(L1 + 32 * (c & 127),
-                struct.pack('<QQII8x', CTL + 64 * c | 1, AKEY, 0, opb))
+                struct.pack('<QQII8x', CTL + 64 * c | 1, AKEY, misc0, opb))
         ctl = struct.pack('<QI4xQQ32x', RING + 0x10000 * c | 1, ring_sz,
                           STS + 16 * c, WI + 8 * c)
         if ctl_extra:
@@ -116,7 +130,9 @@ class Sdxi:
         q.wq(WI + 8 * c, read_index)
         self.wi[c] = read_index
 
-    def setup_function(self):
+    def setup_function(self, opb=0x7, ctl2=CTL2, jump=True):
+        """The activation procedure (4.1.8): CTL2, tables, admin context
+        marked RUN by software, error log, active, jump start."""
         q = self.q
         q.memset(L2, 0x8000, 0)
         q.memset(ERRLOG, 4096, 0)
@@ -124,11 +140,19 @@ class Sdxi:
         # AKey 0: valid, vector 1; AKey 1: valid, no interrupt; 2: invalid.
         q.write(AKEY, struct.pack('<HHI4xI', 1 | 2 | 1 << 4, 0, 0, 0) +
                 struct.pack('<HHI4xI', 1, 0, 0, 0) + bytes(16))
-        self.setup_cxt(0, opb=0x7)
+        if ctl2 is not None:
+            q.wq(BAR0 + 0x10, ctl2)
+        self.setup_cxt(0, opb=opb)
+        q.wb(STS, 1)                            # admin state RUN, by software
         q.wq(BAR0 + 0x10000, L2)                # CXT_L2
-        q.wq(BAR0 + 0x20010, ERRLOG | 1)        # ERR_CFG: en, 1 unit
+        q.wq(BAR0 + 0x20010, 0)                 # ERR_CFG off
+        q.wq(BAR0 + 0x20020, 0)                 # ERR_WRT, ERR_RD zero
+        q.wq(BAR0 + 0x20028, 0)
+        q.wq(BAR0 + 0x20010, ERRLOG | 1 << 1 | 1)   # ERR_CFG: 1 unit, en
         q.wq(BAR0 + 0x20000, 1)                 # ERR_CTL.en
         q.wq(BAR0 + 0x00000, 3 | 1 << 4)        # active, err_intr_en
+        if jump:
+            q.wq(BAR2, 0)                       # jump start: doorbell 0
 
     def cxt_state(self, c):
         return self.q.read(STS + 16 * c, 1)[0] & 0xf
@@ -151,12 +175,18 @@ class Sdxi:
         if ring:
             self.q.wq(BAR2 + 4096 * c, self.wi[c])
 
+    def step(self, ns=200000):
+        """qtest's virtual clock moves only when told: the model's timers
+        (late completions, re-polls, drains) need it to."""
+        self.q.cmd('clock_step %d' % ns)
+
     def wait(self, cond, what, timeout=30.0):
         end = time.time() + timeout
         while time.time() < end:
             if cond():
                 return
-            time.sleep(0.002)
+            self.step()
+            time.sleep(0.001)
         raise AssertionError('timed out waiting for ' + what)
 
     def wait_index(self, c, index, timeout=30.0):
@@ -170,21 +200,33 @@ class Sdxi:
 
     def start(self, c, csb=20):
         self.csb(csb)
-        self.admin(desc(START, range_body(c, c), csb))
+        self.admin(fence(desc(START, range_body(c, c), csb)))
+        self.wait(lambda: self.csb_get(csb)[0] == 0, 'CXT_START')
         return self.csb_get(csb)
 
     def stop(self, c, csb=21):
+        """CXT_STOP, then SYNC(STOP) carrying the CSB: stopped after it."""
         self.csb(csb)
-        self.admin(desc(STOP, range_body(c, c), csb))
+        self.admin(fence(desc(STOP, range_body(c, c))),
+                   fence(desc(SYNC, sync_body(c, c, 1), csb)))
+        self.wait(lambda: self.csb_get(csb)[0] == 0, 'SYNC(STOP)')
         return self.csb_get(csb)
 
     def errlog(self, i):
+        """Entry i by the spec's bit positions: vl [0], step [13:8], type
+        [26:16], cv [32], div [33], bv [34], buf [38:36], sub_step
+        [43:40], re [46:44], cxt_num [63:48], dsc_index [127:64],
+        err_class at byte 44; vendor bytes 48-63 (the model: type)."""
         e = self.q.read(ERRLOG + 64 * (i % 64), 64)
-        op, misc0, cxt, index = struct.unpack_from('<IHHQ', e)
-        cls, = struct.unpack_from('<H', e, 48)
-        return dict(vl=op & 1, step=op >> 8 & 0x3f, type=op >> 16 & 0x7ff,
-                    cv=misc0 & 1, div=misc0 >> 1 & 1,
-                    reaction=misc0 >> 12 & 7, cxt=cxt, index=index, cls=cls)
+        op, dw1, index = struct.unpack_from('<IIQ', e)
+        cls, = struct.unpack_from('<H', e, 44)
+        dtype, = struct.unpack_from('<H', e, 48)
+        assert e[16:44] == bytes(28) and e[46:48] == bytes(2), 'reserved set'
+        return dict(vl=op & 1, step=op >> 8 & 0x3f, etype=op >> 16 & 0x7ff,
+                    cv=dw1 & 1, div=dw1 >> 1 & 1, bv=dw1 >> 2 & 1,
+                    buf=dw1 >> 4 & 7, sub=dw1 >> 8 & 0xf,
+                    reaction=dw1 >> 12 & 7, cxt=dw1 >> 16, index=index,
+                    cls=cls, type=dtype)
 
     def err_wrt(self):
         return self.q.rq(BAR0 + 0x20020)
@@ -192,6 +234,7 @@ class Sdxi:
     def ack_errors(self):
         self.q.wq(BAR0 + 0x20028, self.err_wrt())
         self.q.wq(BAR0 + 0x20008, 0xb)
+
 
 
 CASES = []
@@ -218,7 +261,8 @@ def identity(q, s):
     s.setup_pci()
     cap0, cap1, ver = q.rq(BAR0 + 0x200), q.rq(BAR0 + 0x208), q.rq(BAR0 + 0x210)
     assert cap0 == 2 << 24, 'CAP0 %x' % cap0
-    assert cap1 == (10 | 1 << 6 | 8 << 16 | 7 << 32), 'CAP1 %x' % cap1
+    # max_buffer 11: 2^(11+21) = 4 GiB
+    assert cap1 == (11 | 1 << 6 | 8 << 16 | 7 << 32), 'CAP1 %x' % cap1
     assert ver == 1 << 16, 'VER %x' % ver
     assert q.rq(BAR0 + 0x100) == 0, 'STS0 not stopped at reset'
     # 32-bit halves of a 64-bit register, reserved bits dropped.
@@ -230,9 +274,33 @@ def identity(q, s):
 
 
 @case
-def activate(q, s):
-    s.setup_function()
+def activation_needs_ctl2(q, s):
+    """4.1.8 1b: CTL2 from CAP1 before ACTIVE, else no function."""
+    s.setup_function(ctl2=None, jump=False)
+    assert q.rq(BAR0 + 0x100) == 5, 'STS0 %d without CTL2' % q.rq(BAR0 + 0x100)
+    q.wq(BAR0, 0)                               # reset from ERROR
+    assert q.rq(BAR0 + 0x100) == 0
+    s.setup_function(ctl2=12 | 7 << 32, jump=False)     # above CAP1
+    assert q.rq(BAR0 + 0x100) == 5, 'CTL2 above CAP1 accepted'
+    q.wq(BAR0, 0)
+
+
+@case
+def activation_jump_start(q, s):
+    """ACTIVE starts no context; the admin context runs once software set
+    its CXT_STS to RUN and rang its doorbell."""
+    s.setup_function(jump=False)
     assert q.rq(BAR0 + 0x100) == 2, 'STS0 %d' % q.rq(BAR0 + 0x100)
+    s.submit(0, desc(NOP), ring=False)
+    s.step(2000000)
+    assert s.read_index(0) == 0, 'admin context ran without a doorbell'
+    q.wb(STS, 0)                                # state not RUN: ignored
+    q.wq(BAR2, s.wi[0])
+    s.step(2000000)
+    assert s.read_index(0) == 0, 'admin context started without RUN'
+    q.wb(STS, 1)
+    q.wq(BAR2, s.wi[0])
+    s.wait_index(0, s.wi[0])
     assert s.cxt_state(0) == 1, 'admin context not running'
     s.setup_cxt(1)
     assert s.start(1) == (0, 0), 'CXT_START CSB'
@@ -246,7 +314,7 @@ def copy_small(q, s):
     q.memset(DST, 8192, 0)
     s.csb(0, signal=2)
     s.submit(1, desc(NOP, csb=None), desc(COPY, copy_body(len(data), SRC, DST), 0))
-    s.wait_index(1, s.wi[1])
+    s.wait(lambda: s.csb_get(0)[0] == 1, 'copy')
     assert q.read(DST, len(data)) == data, 'data differ'
     assert q.read(DST + len(data), 1) == b'\0', 'copied past the end'
     assert s.csb_get(0) == (1, 0), 'CSB %r' % (s.csb_get(0),)
@@ -285,6 +353,24 @@ def interrupt(q, s):
 
 
 @case
+def descriptor_not_yet_valid(q, s):
+    """[read, write) may hold vl=0 slots: the function waits, no error."""
+    w0, r0 = s.err_wrt(), q.rq(DBG + 0x50)
+    s.csb(8)
+    d = bytearray(desc(NOP, csb=8))
+    d[0] &= ~1                                  # vl clear
+    slot = s.wi[1] % RING_SZ
+    s.submit(1, bytes(d))
+    s.step(3000000)
+    assert s.cxt_state(1) == 1 and s.err_wrt() == w0, 'vl=0 taken for an error'
+    assert s.read_index(1) == s.wi[1] - 1, 'fetched a descriptor with vl=0'
+    assert q.rq(DBG + 0x50) > r0, 'DBG_REPOLLS'
+    q.wb(RING + 0x10000 + 64 * slot, d[0] | 1)  # software sets vl last
+    s.wait(lambda: s.csb_get(8)[0] == 0, 're-polled descriptor')
+    assert s.read_index(1) == s.wi[1]
+
+
+@case
 def invalid_descriptor(q, s):
     s.clear_msi()
     s.csb(3)
@@ -296,18 +382,20 @@ def invalid_descriptor(q, s):
     assert s.csb_get(3) == (0, 1 << 31), 'CSB %r' % (s.csb_get(3),)
     assert s.err_wrt() == w0 + 1, 'ERR_WRT'
     e = s.errlog(w0)
-    assert e['vl'] and e['cls'] == 1 and e['cv'] and e['div'], e
+    assert e['vl'] and e['etype'] == 0x7f7 and e['cls'] == 1, e
+    assert e['cv'] and e['div'] and not e['bv'], e
     assert e['cxt'] == 1 and e['index'] == s.wi[1] - 2, e
-    assert e['reaction'] == 1 and e['type'] == 1 and e['step'] == 2, e
+    assert e['reaction'] == 1 and e['step'] == 7 and e['sub'] == 3, e
+    assert e['type'] == 1, e
     assert q.rq(BAR0 + 0x20008) & 1, 'ERR_STS.sts'
     assert s.msi(0) == 0x100, 'error vector 0 not raised'
-    # The failed one is consumed; the next one waits for a restart.
+    # The failed one was fetched; the next one waits for a restart.
     assert s.read_index(1) == s.wi[1] - 1
     s.ack_errors()
     assert q.rq(BAR0 + 0x20008) == 0, 'ERR_STS W1C'
     # Doorbells of a context in error are ignored; stop, start, go on.
     q.wq(BAR2 + 4096, s.wi[1])
-    time.sleep(0.05)
+    s.step(2000000)
     assert s.read_index(1) == s.wi[1] - 1
     assert s.stop(1) == (0, 0) and s.cxt_state(1) == 0
     assert s.start(1) == (0, 0) and s.cxt_state(1) == 1
@@ -316,9 +404,9 @@ def invalid_descriptor(q, s):
 
 @case
 def bad_akey_and_group(q, s):
-    for body, opb in ((copy_body(64, SRC, DST, akey1=2), 0x7),
-                      (struct.pack('<8xH', 1), 0x7),      # INTR, no iv
-                      (struct.pack('<8xH', 0), 0x1)):     # INTR not enabled
+    for body, opb, step in ((copy_body(64, SRC, DST, akey1=2), 0x7, 11),
+                            (struct.pack('<8xH', 1), 0x7, 11),  # INTR, no iv
+                            (struct.pack('<8xH', 0), 0x1, 7)):  # group off
         s.stop(1)
         s.setup_cxt(1, opb=opb, read_index=s.wi[1])
         s.start(1)
@@ -327,8 +415,29 @@ def bad_akey_and_group(q, s):
         s.submit(1, desc(op, body))
         s.wait(lambda: s.cxt_state(1) == 0xf, 'error state')
         e = s.errlog(w0)
-        assert e['cls'] == 1 and e['cxt'] == 1, e
+        assert e['cls'] == 1 and e['cxt'] == 1 and e['step'] == step, e
         s.ack_errors()
+    s.stop(1)
+    s.setup_cxt(1, read_index=s.wi[1])
+    s.start(1)
+
+
+@case
+def max_buffer(q, s):
+    """L1 misc0 max_buffer n allows 2^(n+21) bytes: 0 is 2 MiB."""
+    s.stop(1)
+    s.setup_cxt(1, read_index=s.wi[1], misc0=0)
+    s.start(1)
+    w0 = s.err_wrt()
+    s.csb(9)
+    s.submit(1, desc(COPY, copy_body(2 << 20, SRC, DST), 9))
+    s.wait(lambda: s.csb_get(9)[0] == 0, '2 MiB copy')
+    assert s.csb_get(9) == (0, 0) and s.err_wrt() == w0
+    s.submit(1, desc(COPY, copy_body((2 << 20) + 1, SRC, DST)))
+    s.wait(lambda: s.cxt_state(1) == 0xf, 'error state')
+    e = s.errlog(w0)
+    assert e['step'] == 7 and e['sub'] == 3 and e['cls'] == 1, e
+    s.ack_errors()
     s.stop(1)
     s.setup_cxt(1, read_index=s.wi[1])
     s.start(1)
@@ -342,6 +451,7 @@ def ring_overflow(q, s):
     s.wait(lambda: s.cxt_state(1) == 0xf, 'error state')
     e = s.errlog(w0)
     assert e['cls'] == 3 and e['cxt'] == 1 and not e['div'], e
+    assert e['step'] == 6, e
     s.ack_errors()
     s.stop(1)
     q.wq(WI + 8, s.wi[1])
@@ -361,11 +471,14 @@ def fail_injection(q, s):
     s.submit(1, desc(COPY, copy_body(256, SRC, DST), 4),
              desc(COPY, copy_body(256, SRC, DST + 256), 5))
     s.wait(lambda: s.cxt_state(1) == 0xf, 'error state')
+    s.wait(lambda: s.csb_get(4)[0] == 0, 'first copy')
     assert s.csb_get(4) == (0, 0) and s.csb_get(5) == (0, 1 << 31)
     assert q.read(DST, 256) == data
     assert q.read(DST + 256, 256) == bytes(256), 'failed copy wrote'
     e = s.errlog(w0)
     assert e['cls'] == 0x102 and e['index'] == s.wi[1] - 1, e
+    # A data access failure of the destination buffer (buf 1).
+    assert e['step'] == 10 and e['sub'] == 2 and e['bv'] and e['buf'] == 1, e
     assert q.rq(DBG + 0x00) == 0, 'DBG_FAIL_NTH not spent'
     s.ack_errors()
     s.stop(1)
@@ -379,41 +492,46 @@ def real_dma_errors(q, s):
     w0 = s.err_wrt()
     s.submit(1, desc(COPY, copy_body(4096, 0x3f000000, DST)))
     s.wait(lambda: s.cxt_state(1) == 0xf, 'error state')
-    assert s.errlog(w0)['cls'] == 0x101
+    e = s.errlog(w0)
+    assert e['cls'] == 0x101 and e['step'] == 10 and e['buf'] == 0, e
     s.ack_errors()
     s.stop(1)
     s.start(1)
     # 4 GiB - 1 size field: runs off the end of RAM part way through.
     s.submit(1, desc(COPY, copy_body(1 << 32, SRC, DST)))
     s.wait(lambda: s.cxt_state(1) == 0xf, 'error state', 120)
-    assert s.errlog(w0 + 1)['cls'] == 0x102
+    e = s.errlog(w0 + 1)
+    assert e['cls'] == 0x102 and e['buf'] == 1, e
     s.ack_errors()
     s.stop(1)
     s.start(1)
 
 
 @case
-def stall(q, s):
+def read_index_at_fetch(q, s):
+    """A stalled descriptor was fetched: the read index is past it while
+    its CSB never changes; a stop abandons it."""
     q.wq(DBG + 0x10, 1)
     data = pattern(128, 3)
     q.write(SRC, data)
     q.memset(DST, 128, 0)
     s.csb(6)
     s.submit(1, desc(COPY, copy_body(128, SRC, DST), 6))
-    time.sleep(0.1)
-    q.wq(BAR2 + 4096, s.wi[1])                  # ringing again changes nothing
-    time.sleep(0.1)
-    assert s.cxt_state(1) == 1 and s.read_index(1) == s.wi[1] - 1
-    assert s.csb_get(6) == (1, 0) and q.read(DST, 128) == bytes(128)
-    # SYNC does not wait for a stalled (never started) descriptor.
-    s.csb(7)
-    s.admin(desc(SYNC, range_body(1, 1), 7))
-    assert s.csb_get(7) == (0, 0)
-    s.stop(1)
-    assert s.cxt_state(1) == 0
-    s.start(1)                                  # resumes at the stalled one
     s.wait_index(1, s.wi[1])
-    assert s.csb_get(6) == (0, 0) and q.read(DST, 128) == data
+    q.wq(BAR2 + 4096, s.wi[1])                  # ringing again changes nothing
+    s.step(2000000)
+    assert s.cxt_state(1) == 1 and s.read_index(1) == s.wi[1]
+    assert s.csb_get(6) == (1, 0) and q.read(DST, 128) == bytes(128)
+    # SYNC(CXT) does not wait for a stalled (never started) descriptor.
+    s.csb(7)
+    s.admin(desc(SYNC, sync_body(1, 1, 0), 7))
+    s.wait(lambda: s.csb_get(7)[0] == 0, 'SYNC')
+    a0 = q.rq(DBG + 0x48)
+    s.stop(1)
+    assert s.cxt_state(1) == 0 and q.rq(DBG + 0x48) == a0 + 1, 'not abandoned'
+    s.start(1)
+    s.step(2000000)
+    assert s.csb_get(6) == (1, 0), 'abandoned descriptor ran after restart'
 
 
 @case
@@ -422,10 +540,61 @@ def drop_irq(q, s):
     s.clear_msi()
     s.submit(1, desc(INTR, struct.pack('<8xH', 0)))
     s.wait_index(1, s.wi[1])
-    time.sleep(0.05)
+    s.step(2000000)
     assert s.msi(1) == 0, 'dropped interrupt was sent'
     s.submit(1, desc(INTR, struct.pack('<8xH', 0)))
     s.wait(lambda: s.msi(1) == 0x101, 'second interrupt')
+
+
+@case
+def ring_minimum(q, s):
+    """Table 3-1: 64 KiB = 1024 entries at least; any size up to the
+    maximum, a power of two or not."""
+    for c, size, ok in ((2, 64, False), (3, 1023, False), (4, 1024, True),
+                        (5, 1500, True), (6, 4097, False)):
+        w0 = s.err_wrt()
+        s.setup_cxt(c, ring_sz=size)
+        csb = s.start(c)
+        if ok:
+            assert csb == (0, 0) and s.cxt_state(c) == 1, (size, csb)
+            s.stop(c)
+        else:
+            assert csb == (0, 1 << 31), (size, csb)
+            assert s.cxt_state(c) == 0xf, 'size %d: state %x' % (size, s.cxt_state(c))
+            e = s.errlog(w0)
+            assert e['cxt'] == c and e['step'] == 4 and e['reaction'] == 1, e
+            s.ack_errors()
+            s.stop(c)
+    # A ring of 1500: slots wrap by modulo.
+    s.setup_cxt(5, ring_sz=1500, read_index=1499)
+    s.start(5)
+    s.csb(10)
+    s.csb(11)
+    q.write(RING + 0x50000 + 64 * 1499, desc(NOP, csb=10))
+    q.write(RING + 0x50000, desc(NOP, csb=11))
+    q.wq(WI + 8 * 5, 1501)
+    q.wq(BAR2 + 4096 * 5, 1501)
+    s.wait(lambda: s.csb_get(11)[0] == 0, 'wrapped slot')
+    assert s.csb_get(10)[0] == 0
+    s.stop(5)
+
+
+@case
+def errlog_config(q, s):
+    """ERR_CFG.sz counts 64-entry units: 0 is no log (ERR_STS.err)."""
+    s.ack_errors()
+    q.wq(BAR0 + 0x20010, 0)
+    q.wq(BAR0 + 0x20010, ERRLOG | 1)            # en, sz 0
+    w0 = s.err_wrt()
+    s.submit(1, desc(0x001 << 16 | 0x7f << 8 | 1))
+    s.wait(lambda: s.cxt_state(1) == 0xf, 'error state')
+    assert s.err_wrt() == w0, 'entry written to a log of size 0'
+    assert q.rq(BAR0 + 0x20008) & 8, 'ERR_STS.err not set'
+    q.wq(BAR0 + 0x20010, 0)
+    q.wq(BAR0 + 0x20010, ERRLOG | 1 << 1 | 1)
+    s.ack_errors()
+    s.stop(1)
+    s.start(1)
 
 
 @case
@@ -437,46 +606,66 @@ def admin_errors(q, s):
     e = s.errlog(w0)
     assert e['cls'] == 2 and e['cxt'] == 1 and e['reaction'] == 0, e
     assert s.cxt_state(0) == 1 and s.cxt_state(1) == 1
-    # A context with a bad ring size stays stopped.
-    s.setup_cxt(2, ring_sz=100)
-    csb = s.start(2)
-    assert csb == (0, 1 << 31) and s.errlog(w0 + 1)['cxt'] == 2
-    assert s.cxt_state(2) == 0
     s.ack_errors()
-    # A range past the last context is an invalid descriptor: admin dies.
-    s.csb(22)
-    s.submit(0, desc(STOP, range_body(1, 9), 22))
+    # vf is bit 7 of byte 5: a VF the model does not have.
+    s.csb(23)
+    s.submit(0, desc(STOP, range_body(1, 1, pre=b'\0\x80\0\0'), 23))
     s.wait(lambda: s.cxt_state(0) == 0xf, 'admin error state')
-    assert s.errlog(w0 + 2)['cls'] == 1
+    assert s.errlog(w0 + 1)['cls'] == 1
     s.ack_errors()
 
 
 @case
-def function_reset(q, s):
-    q.wq(BAR0, 0)                               # reset
-    assert q.rq(BAR0 + 0x100) == 0
-    assert s.err_wrt() == 0 and q.rq(BAR0 + 0x20008) == 0
-    assert q.rq(DBG + 0x20) == 0, 'DBG_EXECUTED not reset'
-    # Bad admin L1 entry: activation fails, function error.
-    q.wq(L1, 0)
-    q.wq(BAR0, 3 | 1 << 4)
-    assert q.rq(BAR0 + 0x100) == 5, 'STS0 %d' % q.rq(BAR0 + 0x100)
-    e = s.errlog(0)
-    assert e['cls'] == 2 and e['reaction'] == 2 and e['cxt'] == 0, e
+def reset_only_when_stopped(q, s):
+    """RESET of an active function is refused; soft stop, then reset."""
+    q.wq(BAR0, 0 | 1 << 4)
+    assert q.rq(BAR0 + 0x100) != 0, 'RESET of an active function accepted'
+    q.wq(BAR0, 1 | 1 << 4)                      # soft stop
+    s.wait(lambda: q.rq(BAR0 + 0x100) == 0, 'soft stop')
     q.wq(BAR0, 0)
+    assert q.rq(BAR0 + 0x100) == 0 and s.err_wrt() == 0
+    assert q.rq(DBG + 0x20) == 0, 'DBG_EXECUTED not reset'
+
+
+@case
+def admin_context_bad(q, s):
+    """A bad admin L1 entry: the jump start fails, context 0 error."""
+    q.memset(L2, 0x8000, 0)
+    q.wq(BAR0 + 0x10, CTL2)
+    q.wq(L2, L1 | 1)                            # admin L1 entry not valid
+    q.wq(BAR0 + 0x10000, L2)
+    q.wq(BAR0 + 0x20010, 0)
+    q.wq(BAR0 + 0x20010, ERRLOG | 1 << 1 | 1)
+    q.wq(BAR0, 3 | 1 << 4)
+    assert q.rq(BAR0 + 0x100) == 2
+    q.wq(BAR2, 0)
+    e = s.errlog(0)
+    assert e['vl'] and e['cls'] == 2 and e['cxt'] == 0 and e['step'] == 3, e
+    assert e['reaction'] == 1 and s.err_wrt() == 1, e
+    q.wq(BAR0, 1 | 1 << 4)
+    s.wait(lambda: q.rq(BAR0 + 0x100) == 0, 'stop')
+    q.wq(BAR0, 0)
+
+
+@case
+def function_stop(q, s):
     s.setup_function()
     assert q.rq(BAR0 + 0x100) == 2
+    s.wait_index(0, 0)
     s.setup_cxt(1)
     s.start(1)
     s.submit(1, desc(NOP))
     s.wait_index(1, s.wi[1])
     # Stop: running contexts end "stopped by function".
     q.wq(BAR0, 1 | 1 << 4)
-    assert q.rq(BAR0 + 0x100) == 0 and s.cxt_state(1) == 4
+    s.wait(lambda: q.rq(BAR0 + 0x100) == 0, 'soft stop')
+    assert s.cxt_state(1) == 4
 
 
 @case
 def errlog_overflow(q, s):
+    q.wq(BAR0, 1 | 1 << 4)
+    s.wait(lambda: q.rq(BAR0 + 0x100) == 0, 'stop')
     q.wq(BAR0, 0)
     s.setup_function()
     for i in range(65):
@@ -489,6 +678,128 @@ def errlog_overflow(q, s):
     assert s.err_wrt() == 64 and sts & 3 == 3, 'wrt %d sts %x' % (s.err_wrt(), sts)
 
 
+# ---- The adversary: separate QEMU instances with properties. ----
+
+def fresh(qemu, props, log):
+    q = QTest(qemu, 'sdxi' + props, log)
+    s = Sdxi(q)
+    s.setup_pci()
+    s.setup_function(opb=0x16 if 'opb-by-type' in props else 0x7,
+                     ctl2=CTL2 if 'opb-by-type' not in props else
+                     11 | 8 << 16 | 0x16 << 32)
+    s.wait_index(0, 0)
+    s.setup_cxt(1, opb=0x16 if 'opb-by-type' in props else 0x7)
+    assert s.start(1) == (0, 0)
+    return q, s
+
+
+def adversary_copies(q, s):
+    """Unfenced copies of very different sizes, then a fenced NOP: all
+    data right, the fenced one retires after all earlier ones."""
+    sizes = [1 << 20, 512, 3 << 20, 64, 200000, 4096, 1 << 16, 777]
+    off = 0
+    descs = []
+    q.memset(DST, 16 << 20, 0)
+    for i, n in enumerate(sizes):
+        q.write(SRC + off, pattern(n, 100 + i))
+        s.csb(i)
+        descs.append(desc(COPY, copy_body(n, SRC + off, DST + off), i))
+        off += (n + 4095) & ~4095
+    s.csb(30)
+    descs.append(fence(desc(NOP, csb=30)))
+    s.submit(1, *descs)
+    s.wait(lambda: s.csb_get(30)[0] == 0, 'fenced NOP', 60)
+    for i in range(len(sizes)):
+        assert s.csb_get(i) == (0, 0), 'copy %d CSB %r at the fence' % (i, s.csb_get(i))
+    off = 0
+    for i, n in enumerate(sizes):
+        assert q.read(DST + off, n) == pattern(n, 100 + i), 'copy %d data' % i
+        off += (n + 4095) & ~4095
+    return q.rq(DBG + 0x30), q.rq(DBG + 0x38)
+
+
+def adversary_stop(q, s):
+    """A 96 MiB copy in flight: CXT_STOP completes while the context is
+    still stopping and copying; SYNC(STOP) only once it stopped."""
+    n, src, dst = 96 << 20, 0x1000000, 0x8000000
+    q.memset(src, n, 0x77)
+    q.memset(dst, n, 0)
+    s.csb(12)
+    s.csb(21)
+    s.submit(0, fence(desc(STOP, range_body(1, 1), 21)), ring=False)
+    s.submit(1, desc(COPY, copy_body(n, src, dst), 12))
+    q.wq(BAR2, s.wi[0])
+    s.wait(lambda: s.csb_get(21)[0] == 0, 'CXT_STOP')
+    st = s.cxt_state(1)
+    # Caught in flight (the copy may also not have been fetched yet, or
+    # be done: a late doorbell, a fast bottom half).
+    caught = s.csb_get(12)[0] == 1 and s.read_index(1) == s.wi[1]
+    if caught:
+        assert st == 2, 'state %x right after CXT_STOP, copy in flight' % st
+    s.csb(22)
+    s.submit(0, fence(desc(SYNC, sync_body(1, 1, 1), 22)))
+    s.wait(lambda: s.csb_get(22)[0] == 0, 'SYNC(STOP)', 60)
+    assert s.cxt_state(1) == 0, 'state %x after SYNC(STOP)' % s.cxt_state(1)
+    drained = q.rq(DBG + 0x40) + q.rq(DBG + 0x48)
+    # The copy either completed while stopping or was abandoned.
+    assert not caught or drained >= 1, 'neither drained nor abandoned'
+    return caught
+
+
+def run_adversary(qemu, log):
+    passed = failed = 0
+    reordered = late = caught = 0
+    for seed in (1, 2, 3):
+        name = 'adversary seed %d' % seed
+        q = None
+        try:
+            q, s = fresh(qemu, ',adversary=0x3f,seed=%d' % seed, log)
+            r, l = adversary_copies(q, s)
+            reordered += r
+            late += l
+            c = adversary_stop(q, s)
+            caught += c
+            print('PASS sdxi-model/%s (reordered %d, late CSBs %d, stop '
+                  'with a copy in flight: %s)' % (name, r, l, c))
+            passed += 1
+        except Exception as e:
+            print('FAIL sdxi-model/%s: %s: %s' % (name, type(e).__name__, e))
+            failed += 1
+        if q:
+            q.p.kill()
+    if reordered and late and caught:
+        print('PASS sdxi-model/adversary reorders, delays, drains (%d, %d, %d)'
+              % (reordered, late, caught))
+        passed += 1
+    else:
+        print('FAIL sdxi-model/adversary reorders, delays, drains: %d, %d, %d'
+              % (reordered, late, caught))
+        failed += 1
+    q = None
+    try:
+        q, s = fresh(qemu, ',opb-by-type=on', log)
+        assert q.rq(BAR0 + 0x208) >> 32 == 0x16, 'CAP1 opb'
+        data = pattern(300, 9)
+        q.write(SRC, data)
+        s.csb(3)
+        s.submit(1, desc(COPY, copy_body(300, SRC, DST), 3))
+        s.wait(lambda: s.csb_get(3)[0] == 0, 'copy')
+        assert q.read(DST, 300) == data
+        s.stop(1)
+        s.setup_cxt(1, opb=0x7, read_index=s.wi[1])
+        s.start(1)
+        s.submit(1, desc(INTR, struct.pack('<8xH', 0)))
+        s.wait(lambda: s.cxt_state(1) == 0xf, 'INTR refused with 0x7')
+        print('PASS sdxi-model/opb-by-type')
+        passed += 1
+    except Exception as e:
+        print('FAIL sdxi-model/opb-by-type: %s: %s' % (type(e).__name__, e))
+        failed += 1
+    if q:
+        q.p.kill()
+    return passed, failed
+
+
 def main():
     qemu = sys.argv[1]
     log = sys.argv[2] if len(sys.argv) > 2 else '/dev/null'
@@ -499,14 +810,17 @@ def main():
         q.close()
     except Exception:
         q.p.kill()
+    p, f = run_adversary(qemu, log)
+    passed += p
+    failed += f
     # Properties: the debug registers start from them.
     q = QTest(qemu, 'sdxi,cxts=3,vectors=4,fail-nth=7,fail-class=0x102,'
-              'stall-nth=5,drop-irq-nth=6', '/dev/null')
+              'stall-nth=5,drop-irq-nth=6,seed=42,adversary=5', '/dev/null')
     try:
         s = Sdxi(q)
         s.setup_pci()
-        got = [q.rq(DBG + o) for o in (0, 8, 0x10, 0x18)]
-        assert got == [7, 0x102, 5, 6], got
+        got = [q.rq(DBG + o) for o in (0, 8, 0x10, 0x18, 0x58, 0x60)]
+        assert got == [7, 0x102, 5, 6, 5, 42], got
         assert q.rq(BAR0 + 0x208) >> 16 & 0xffff == 2
         print('PASS sdxi-model/properties')
         passed += 1
