@@ -17,6 +17,12 @@
 #                   empty: none)
 #   MO_SDXI_ARGS    properties appended to every sdxi device, e.g.
 #                   fail-nth=3,fail-class=0x102 (see -device sdxi,help)
+#   MO_SDXI_SEED    seed of the first function's adversary (default 1);
+#                   the function on node n gets MO_SDXI_SEED + n, so one
+#                   boot runs three seeds
+#   MO_SDXI_ADVERSARY  what the adversaries may do (sdxi-model.md;
+#                   default 0x3f, all of it; 0: a well-behaved function;
+#                   empty: neither seed nor adversary property)
 #   MO_CXL          1: a 1 GiB volatile CXL type-3 memory device as well,
 #                   on Debian's QEMU 10 (fetch-qemu10.sh; our QEMU 7.2
 #                   cannot emulate volatile CXL memory), and therefore
@@ -83,11 +89,16 @@ done
 # _PXM = numa_node, so Linux puts the bridge's devices on that node (dev
 # ->numa_node, what the driver allocates near). Bus numbers 0x20 apart
 # leave room below each bridge; chassis numbers must be unique.
-sdxi=()
+# Each function's adversary does, seeded, what the spec lets hardware do
+# (completions late and out of order, copies running on after CXT_STOP,
+# descriptors re-polled, doorbells late).
+sdxi=() seeds="" adv=${MO_SDXI_ADVERSARY-0x3f}
 for n in ${MO_SDXI_NODES-0 1 2}; do
+	seed=$(( ${MO_SDXI_SEED:-1} + n ))
+	[ -z "$adv" ] || seeds="$seeds sdxi$n:$seed"
 	sdxi+=(-device "pxb-pcie,id=pxb$n,bus_nr=$(( 0x20 * (n + 1) )),numa_node=$n,bus=pcie.0"
 	       -device "pcie-root-port,id=rp$n,bus=pxb$n,chassis=$(( n + 1 )),slot=0"
-	       -device "sdxi,id=sdxi$n,bus=rp$n${MO_SDXI_ARGS:+,$MO_SDXI_ARGS}")
+	       -device "sdxi,id=sdxi$n,bus=rp$n${adv:+,seed=$seed,adversary=$adv}${MO_SDXI_ARGS:+,$MO_SDXI_ARGS}")
 done
 
 # An AMD PTDMA function (harness/qemu/ptdma-model.md) per node listed,
@@ -132,7 +143,7 @@ if [ "$plan" = shell ]; then
 	exit "${PIPESTATUS[0]}"
 fi
 
-step "booting $flavour: plan $plan (limit ${limit}s, log: $log)"
+step "booting $flavour: plan $plan (limit ${limit}s, log: $log)${seeds:+; SDXi adversary $adv, seeds$seeds}"
 set +e
 # A fresh log: the progress reader below must not replay an old one.
 rm -f "$log"

@@ -19,7 +19,9 @@ check "sdxi functions present" $([ "$nfns" -ge 2 ]; echo $?) "$nfns functions"
 modprobe sdxi
 check "modprobe sdxi" $?
 
-# KUnit ran when the module loaded; report each case.
+# KUnit runs when its module loads; report each case.
+modprobe sdxi_kunit
+check "modprobe sdxi_kunit" $?
 res=/sys/kernel/debug/kunit/sdxi_desc/results
 if [ -r $res ]; then
 	grep -E '^    (not )?ok ' $res | sed 's/^    //' | while read -r line; do
@@ -62,6 +64,9 @@ check "dmatest 1 MiB noverify" $([ "$(fails_sum)" = 0 ]; echo $?) \
 
 f0=$(echo $fns | cut -d' ' -f1)
 c0=$(chans_of $f0 | head -n1)
+tr=/sys/kernel/tracing
+echo 1 > $tr/events/sdxi/sdxi_error/enable
+echo > $tr/trace
 
 # Injected descriptor error: exactly one transfer fails, reported as an
 # error to the client; the channel recovers by itself.
@@ -72,12 +77,15 @@ check "injected error fails one transfer" \
 	$([ "$(tests_sum)" = 10 ] && [ "$(fails_sum)" = 1 ]; echo $?) "$(cat /tmp/dt)"
 grep -q 'completion error status' /tmp/dt.log
 check "error reported as DMA_ERROR status" $?
-grep -q 'sdxi .*error class 0x0101' /tmp/dt.log
-check "error log entry decoded" $?
+grep -q "sdxi_error: $f0 context 1 descriptor [0-9]* step 10 sub_step 2 buffer 0 reaction 1" $tr/trace
+check "error log entry traced: source buffer failed" $? "$(grep -m1 sdxi_error: $tr/trace | sed 's/.*sdxi_error: //')"
 dbg $f0 $FAIL_CLASS 0x0102
 dbg $f0 $FAIL_NTH 1
 dmatest $c0 5 1
 check "write error fails one transfer" $([ "$(fails_sum)" = 1 ]; echo $?)
+grep -q "sdxi_error: $f0 context 1 descriptor [0-9]* step 10 sub_step 2 buffer 1 reaction 1" $tr/trace
+check "error log entry traced: destination buffer failed" $?
+echo 0 > $tr/events/sdxi/sdxi_error/enable
 dmatest $c0 20 1
 check "channel works after errors" $([ "$(fails_sum)" = 0 ]; echo $?)
 
