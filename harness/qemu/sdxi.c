@@ -610,6 +610,30 @@ static bool sdxi_cxt_load(SdxiState *s, unsigned c, SdxiCxt *x,
 }
 
 /*
+ * Context c's tables are bad (rule 10): it enters the error state when
+ * its CXT_STS is known (read from a valid CXT_CTL), and gets an error-log
+ * entry naming the table. admin_index: the CXT_START's index, or -1 for
+ * a jump start.
+ */
+static void sdxi_cxt_load_failed(SdxiState *s, unsigned c, SdxiCxt *n,
+                                 unsigned step, unsigned sub,
+                                 int64_t admin_index)
+{
+    SdxiCxt *x = &s->cxt[c];
+
+    if (step >= STEP_CXT_STS || (step == STEP_CXT_CTL && n->sts_ptr &&
+                                 sub == SUB_VALIDATION)) {
+        x->sts_ptr = n->sts_ptr;
+        x->loaded = true;
+        x->state = CXT_ERROR;
+        sdxi_write_state(s, x);
+    }
+    sdxi_log(s, ERR_INVALID_CXT, step, sub, REACT_CXT_STOPPED, c,
+             admin_index >= 0, admin_index, BUF_NONE,
+             admin_index >= 0 ? DSC_TYPE_ADMIN : 0);
+}
+
+/*
  * Start context c: load its tables, mark it running and pending so the
  * next bottom half reads its write index. A context that cannot be
  * loaded enters the error state (when its CXT_STS is known) and gets an
@@ -629,15 +653,7 @@ static bool sdxi_cxt_start(SdxiState *s, unsigned c, int64_t admin_index)
     }
     if (!sdxi_cxt_load(s, c, &n, &why, &step, &sub)) {
         sdxi_guest_error(s, "context %u does not start: %s", c, why);
-        if (step >= STEP_CXT_STS || (step == STEP_CXT_CTL && n.sts_ptr &&
-                                     sub == SUB_VALIDATION)) {
-            x->sts_ptr = n.sts_ptr;
-            x->loaded = true;
-            x->state = CXT_ERROR;
-            sdxi_write_state(s, x);
-        }
-        sdxi_log(s, ERR_INVALID_CXT, step, sub, REACT_CXT_STOPPED, c,
-                 admin_index >= 0, admin_index, BUF_NONE, DSC_TYPE_ADMIN);
+        sdxi_cxt_load_failed(s, c, &n, step, sub, admin_index);
         return false;
     }
     n.state = CXT_RUNNING;
@@ -1251,11 +1267,11 @@ static bool sdxi_fetch(SdxiState *s, unsigned c, SdxiCxt *x)
                           false, 0, BUF_NONE, 0);
             return false;
         }
-        /* Doorbells may come in any order: never go backwards. */
-        if (ldq_le_p(wi) - x->read_index <= x->ring_entries ||
-            ldq_le_p(wi) > x->write_index) {
-            x->write_index = ldq_le_p(wi);
-        }
+        /*
+         * The index in memory is what counts, whatever order doorbells
+         * came in; one behind the read index is a broken ring (below).
+         */
+        x->write_index = ldq_le_p(wi);
         if (x->write_index - x->read_index > x->ring_entries) {
             sdxi_guest_error(s, "context %u: write index %" PRIu64
                              " overflows the ring (read index %" PRIu64
@@ -1726,14 +1742,7 @@ static void sdxi_jump_start(SdxiState *s)
 
     if (!sdxi_cxt_load(s, 0, &n, &why, &step, &sub)) {
         sdxi_guest_error(s, "admin context: %s", why);
-        if (step >= STEP_CXT_STS) {
-            s->cxt[0].sts_ptr = n.sts_ptr;
-            s->cxt[0].loaded = true;
-            s->cxt[0].state = CXT_ERROR;
-            sdxi_write_state(s, &s->cxt[0]);
-        }
-        sdxi_log(s, ERR_INVALID_CXT, step, sub, REACT_CXT_STOPPED, 0, false,
-                 0, BUF_NONE, 0);
+        sdxi_cxt_load_failed(s, 0, &n, step, sub, -1);
         return;
     }
     if (!dma_read(s, n.sts_ptr, &state, 1) || (state & 0xf) != CXT_RUNNING) {
