@@ -11,10 +11,14 @@ sdxi_fns() {
 	done
 }
 
+# bar0 BDF: the bus address of the function's register BAR.
+bar0() {
+	head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1
+}
+
 # dbg BDF REG VALUE: write a debug register of that function.
 dbg() {
-	bar0=$(head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
-	devmem $((bar0 + DBG + $2)) 64 "$3"
+	devmem $(($(bar0 $1) + DBG + $2)) 64 "$3"
 }
 
 # Read-only counters of the model's adversary (harness/qemu/sdxi-model.md).
@@ -23,8 +27,7 @@ ABANDONED=0x48 REPOLLS=0x50
 
 # dbg_get BDF REG: read a debug register of that function.
 dbg_get() {
-	bar0=$(head -n1 "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
-	printf '%d' "$(devmem $((bar0 + DBG + $2)) 64)"
+	printf '%d' "$(devmem $(($(bar0 $1) + DBG + $2)) 64)"
 }
 
 # adv_report: one TAP line per function with an adversary: its seed, and
