@@ -12,9 +12,11 @@
 #ifndef _LINUX_MIGRATE_OFFLOAD_H
 #define _LINUX_MIGRATE_OFFLOAD_H
 
+#include <linux/completion.h>
 #include <linux/migrate_mode.h>
 #include <linux/nodemask.h>
 #include <linux/types.h>
+#include <linux/workqueue_types.h>
 
 struct folio;
 struct module;
@@ -84,12 +86,14 @@ struct migrate_hint {
  *	nobody copies the folio again and its migration fails. The core
  *	sets it to -EAGAIN ("not copied yet") before each provider.
  * @failures: how many providers failed to copy it (kept by the core)
+ * @by: the provider that copied it (kept by the core)
  */
 struct migrate_copy_item {
 	struct folio *src;
 	struct folio *dst;
 	int status;
 	unsigned int failures;
+	struct migrate_offload_entry *by;
 };
 
 /**
@@ -120,6 +124,10 @@ struct migrate_copy_req {
  *	folio goes to it only if its source or destination node is one of
  *	them. Empty means every node.
  * @may_sleep: the copy callback may sleep
+ * @copies_ahead: its copy mostly waits for an engine, not a CPU: the
+ *	core may call it from a worker for the next part of a deep batch
+ *	while migration commits the folios of the last part (see
+ *	Documentation/mm/migrate_offload.rst)
  */
 struct migrate_copy_caps {
 	unsigned int min_folio_order;
@@ -127,6 +135,7 @@ struct migrate_copy_caps {
 	u64 max_batch_bytes;
 	nodemask_t nodes;
 	bool may_sleep;
+	bool copies_ahead;
 };
 
 /**
@@ -193,12 +202,42 @@ struct migrate_copy_ctx {
 	enum migrate_mode mode;
 };
 
+/*
+ * Most folios one batch copy takes at once; migration hands a deeper
+ * batch over in parts of this size.
+ */
+#define MIGRATE_COPY_BATCH_MAX	256
+
+/**
+ * struct migrate_copy_floor - the least any provider of a chain takes
+ * @min_order: the smallest folio order some provider takes
+ * @min_bytes: the smallest batch some provider takes
+ * @ahead: the chain starts with a provider that copies ahead
+ *	(&struct migrate_copy_caps.copies_ahead)
+ *
+ * Folios below @min_order stay out of the batch, and a batch whose other
+ * folios add up to less than @min_bytes is not built at all.
+ */
+struct migrate_copy_floor {
+	unsigned int min_order;
+	u64 min_bytes;
+	bool ahead;
+};
+
 /**
  * struct migrate_copy_batch - the folios of one migrate_pages_batch() pass
  * @nr: number of @items
  * @reason: why the folios migrate
  * @hint: the caller's hint; NULL means %MIGRATE_HINT_DEFAULT
  * @mode: the caller's migrate mode (see &struct migrate_copy_ctx)
+ * @floor: what the batch's chain takes (see &struct migrate_copy_floor)
+ * @part_bytes: when copying ahead, the most bytes of one part; else 0
+ * @cpu: the CPU whose preallocated batch this is, or -1
+ * @srcu_idx: the batch's read-side section of the provider list
+ * @ahead: the other half of a deep batch: the part copied ahead
+ * @ahead_work: copies this part on a worker
+ * @ahead_done: completed when that copy is over
+ * @ahead_queued: @ahead_work was queued and not yet waited for
  * @scratch: room for @nr item pointers, used by the core
  * @items: the folios
  */
@@ -207,8 +246,35 @@ struct migrate_copy_batch {
 	enum migrate_reason reason;
 	const struct migrate_hint *hint;
 	enum migrate_mode mode;
-	struct migrate_copy_item **scratch;
-	struct migrate_copy_item items[];
+	struct migrate_copy_floor floor;
+	u64 part_bytes;
+	int cpu;
+	int srcu_idx;
+	struct migrate_copy_batch *ahead;
+	struct work_struct ahead_work;
+	struct completion ahead_done;
+	bool ahead_queued;
+	struct migrate_copy_item *scratch[MIGRATE_COPY_BATCH_MAX];
+	struct migrate_copy_item items[MIGRATE_COPY_BATCH_MAX];
+};
+
+/**
+ * struct migrate_offload_window - how long a batch's folios stay unmapped
+ * @start: when the batch began to unmap its folios (ns), 0 when nobody
+ *	measures
+ * @nr: folios whose page tables were restored
+ * @sum: their windows added up (ns)
+ * @max: the longest of them (ns)
+ *
+ * A folio's window runs from the start of its batch's unmapping to the
+ * restore of its page tables: exact for the batch's first folio and an
+ * upper bound, by the unmapping of the folios before it, for the others.
+ */
+struct migrate_offload_window {
+	u64 start;
+	unsigned int nr;
+	u64 sum;
+	u64 max;
 };
 
 #ifdef CONFIG_MIGRATE_OFFLOAD
@@ -221,10 +287,34 @@ int migrate_offload_set_node_hint(int nid, const struct migrate_hint *hint);
 
 bool migrate_offload_active(void);
 bool migrate_offload_wanted(enum migrate_reason reason,
-			    const struct migrate_hint *hint);
-struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr);
-void migrate_copy_batch_free(struct migrate_copy_batch *batch);
+			    const struct migrate_hint *hint, int nid,
+			    struct migrate_copy_floor *floor);
+u64 migrate_offload_part_bytes(u64 bytes);
+unsigned long migrate_offload_batch_pages(enum migrate_reason reason,
+					  const struct migrate_hint *hint,
+					  unsigned int *min_order);
+struct migrate_copy_batch *migrate_copy_batch_get(void);
+void migrate_copy_batch_put(struct migrate_copy_batch *batch);
 void migrate_offload_copy(struct migrate_copy_batch *batch);
+void migrate_offload_copy_ahead(struct migrate_copy_batch *batch);
+void migrate_offload_copy_wait(struct migrate_copy_batch *batch);
+void migrate_offload_window_start(struct migrate_offload_window *w);
+void __migrate_offload_window_folio(struct migrate_offload_window *w,
+				    const struct migrate_copy_item *it,
+				    unsigned int order);
+
+/* Inline: nothing but this test on the path where nobody measures. */
+static inline void
+migrate_offload_window_folio(struct migrate_offload_window *w,
+			     const struct migrate_copy_item *it,
+			     unsigned int order)
+{
+	if (w->start)
+		__migrate_offload_window_folio(w, it, order);
+}
+
+void migrate_offload_window_end(struct migrate_offload_window *w,
+				enum migrate_reason reason);
 #else
 static inline int migrate_offload_set_node_hint(int nid,
 						const struct migrate_hint *hint)
@@ -238,21 +328,61 @@ static inline bool migrate_offload_active(void)
 }
 
 static inline bool migrate_offload_wanted(enum migrate_reason reason,
-					  const struct migrate_hint *hint)
+					  const struct migrate_hint *hint,
+					  int nid,
+					  struct migrate_copy_floor *floor)
 {
 	return false;
 }
 
-static inline struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr)
+static inline unsigned long
+migrate_offload_batch_pages(enum migrate_reason reason,
+			    const struct migrate_hint *hint,
+			    unsigned int *min_order)
+{
+	return 0;
+}
+
+static inline u64 migrate_offload_part_bytes(u64 bytes)
+{
+	return 0;
+}
+
+static inline struct migrate_copy_batch *migrate_copy_batch_get(void)
 {
 	return NULL;
 }
 
-static inline void migrate_copy_batch_free(struct migrate_copy_batch *batch)
+static inline void migrate_copy_batch_put(struct migrate_copy_batch *batch)
 {
 }
 
 static inline void migrate_offload_copy(struct migrate_copy_batch *batch)
+{
+}
+
+static inline void migrate_offload_copy_ahead(struct migrate_copy_batch *batch)
+{
+}
+
+static inline void migrate_offload_copy_wait(struct migrate_copy_batch *batch)
+{
+}
+
+static inline void migrate_offload_window_start(struct migrate_offload_window *w)
+{
+	w->start = 0;
+}
+
+static inline void
+migrate_offload_window_folio(struct migrate_offload_window *w,
+			     const struct migrate_copy_item *it,
+			     unsigned int order)
+{
+}
+
+static inline void migrate_offload_window_end(struct migrate_offload_window *w,
+					      enum migrate_reason reason)
 {
 }
 #endif

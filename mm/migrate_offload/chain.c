@@ -6,6 +6,8 @@
  * provider is never part of a chain: it always takes what is left.
  */
 #include <linux/export.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/rculist.h>
 #include <linux/string.h>
 
@@ -37,7 +39,8 @@ static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
  *	in for the policy of @reason unless that policy is "none"
  * @chain: filled with up to %MO_MAX_CHAIN entries, best rated first
  *
- * Every entry returned holds a reference; drop it with mo_put_entry().
+ * Called inside a read-side section of mo_srcu, which keeps the entries
+ * returned valid until it ends.
  *
  * Return: the number of entries in @chain.
  */
@@ -65,8 +68,8 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 	if (type == MIGRATE_HINT_NONE || type >= MIGRATE_HINT_NR_TYPES)
 		return 0;
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(e, &mo_providers, list) {
+	list_for_each_entry_srcu(e, &mo_providers, list,
+				 srcu_read_lock_held(&mo_srcu)) {
 		/* Listed entries keep their provider until unregistered. */
 		enum migrate_copy_kind kind = e->prov->kind;
 		int rating = READ_ONCE(e->rating);
@@ -76,38 +79,90 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 		if (kind == MIGRATE_COPY_CPU || !READ_ONCE(e->enabled) ||
 		    !mo_hint_matches(type, name, e, kind))
 			continue;
-		if (!refcount_inc_not_zero(&e->users))
-			continue;
 		/* Insertion sort: chains are short. */
 		for (i = n; i > 0 && READ_ONCE(chain[i - 1]->rating) < rating; i--)
 			chain[i] = chain[i - 1];
 		chain[i] = e;
 		n++;
 	}
-	rcu_read_unlock();
 	return n;
+}
+
+/* The least a provider of @chain takes: a batch below it goes nowhere. */
+static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
+			   struct migrate_copy_floor *floor)
+{
+	int i;
+
+	floor->min_order = MAX_PAGE_ORDER + 1;
+	floor->min_bytes = U64_MAX;
+	/* Only the first provider is sure to be offered every part. */
+	floor->ahead = n && chain[0]->prov->caps.copies_ahead &&
+		       mo_may_copy_ahead();
+	for (i = 0; i < n; i++) {
+		floor->min_order = min(floor->min_order,
+				       READ_ONCE(chain[i]->min_folio_order));
+		floor->min_bytes = min(floor->min_bytes,
+				       READ_ONCE(chain[i]->min_batch_bytes));
+	}
 }
 
 /**
  * migrate_offload_wanted() - may a batch of @reason with @hint leave the CPU?
  * @reason: why the folios migrate
  * @hint: the caller's hint, or NULL for the policy of @reason
+ * @nid: the batch's destination node, or %NUMA_NO_NODE
+ * @floor: set, when it returns true, to the least the providers the
+ *	batch would visit take
  *
- * A cheap test that lets migration keep its unchanged per-folio path when
- * no provider is enabled or the hint or policy says "none".
+ * Lets migration keep its unchanged per-folio path when no provider is
+ * enabled, the hint or policy says "none", or no enabled provider
+ * matches them; and lets it leave out of the batch the folios no
+ * provider would take. Walks the providers without writing to memory
+ * other CPUs share.
  *
- * Return: true if building a batch for the providers is worth it.
+ * Return: true if building a batch for the providers may be worth it.
  */
 bool migrate_offload_wanted(enum migrate_reason reason,
-			    const struct migrate_hint *hint)
+			    const struct migrate_hint *hint, int nid,
+			    struct migrate_copy_floor *floor)
 {
-	struct mo_policy pol;
+	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
+	int n, idx;
 
 	if (!migrate_offload_active())
 		return false;
-	if (hint && hint->type != MIGRATE_HINT_DEFAULT)
-		return hint->type != MIGRATE_HINT_NONE;
-	mo_policy_get(reason, &pol);
-	return pol.type != MIGRATE_HINT_NONE;
+	if (hint && hint->type == MIGRATE_HINT_NONE)
+		return false;
+	idx = srcu_read_lock(&mo_srcu);
+	n = mo_build_chain(hint, reason, nid, chain);
+	mo_chain_floor(chain, n, floor);
+	srcu_read_unlock(&mo_srcu, idx);
+	return n > 0;
 }
-EXPORT_SYMBOL_GPL(migrate_offload_wanted);
+
+/**
+ * migrate_offload_batch_pages() - how deep a batch of @reason may be
+ * @reason: why the folios migrate
+ * @hint: the caller's hint, or NULL for the policy of @reason
+ * @min_order: set to the smallest folio order a provider would take
+ *
+ * When some provider may take the folios, migrate_pages() puts up to
+ * the batch byte budget (/sys/kernel/mm/migration/batch_bytes) of folios
+ * of at least @min_order into one batch, so that one provider call (one
+ * wake-up of the helper threads, one round of DMA submissions spread
+ * over all channels) covers several large folios.
+ *
+ * Return: the budget in pages, or 0 when batches stay as they are.
+ */
+unsigned long migrate_offload_batch_pages(enum migrate_reason reason,
+					  const struct migrate_hint *hint,
+					  unsigned int *min_order)
+{
+	struct migrate_copy_floor floor;
+
+	if (!migrate_offload_wanted(reason, hint, NUMA_NO_NODE, &floor))
+		return 0;
+	*min_order = floor.min_order;
+	return READ_ONCE(mo_batch_bytes) >> PAGE_SHIFT;
+}

@@ -67,6 +67,7 @@ static void mo_call(struct migrate_offload_entry *e,
 			copied++;
 			bytes += folio_size(it->src);
 			recopied += !!it->failures;
+			it->by = e;
 			continue;
 		}
 		if (it->status == -EAGAIN || it->status == -EOPNOTSUPP) {
@@ -88,6 +89,8 @@ static void mo_call(struct migrate_offload_entry *e,
 		it->status = -EAGAIN;
 	}
 	mo_stat_add(e, MO_STAT_BATCHES, 1);
+	if (mo_in_ahead_worker())
+		mo_stat_add(e, MO_STAT_AHEAD, 1);
 	mo_stat_add(e, MO_STAT_FOLIOS, copied);
 	mo_stat_add(e, MO_STAT_BYTES, bytes);
 	mo_stat_add(e, MO_STAT_DECLINED, declined);
@@ -173,6 +176,7 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
 		copied++;
 		recopied += !!it->failures;
 		bytes += folio_size(it->src);
+		it->by = e;
 		cond_resched();
 	}
 	if (copied + failed) {
@@ -190,6 +194,10 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
  * migrate_offload_copy() - copy the contents of a batch of folios
  * @batch: the folios, their migrate reason and the caller's hint
  *
+ * Walks the providers inside its own read-side section of mo_srcu: a
+ * provider being unregistered waits for the batch, and the batch never
+ * writes to the provider list's shared memory.
+ *
  * On return every item's status is 0 (copied) or a final error: -EHWPOISON
  * (a memory error in the source, met by a provider or by the final CPU
  * copy, after which nobody reads the folio again) or -ENOTRECOVERABLE (a
@@ -201,11 +209,12 @@ void migrate_offload_copy(struct migrate_copy_batch *batch)
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
 	unsigned int i, cpu;
 	u64 bytes = 0;
-	int n;
+	int n, idx;
 
 	for (i = 0; i < batch->nr; i++) {
 		batch->items[i].status = -EAGAIN;
 		batch->items[i].failures = 0;
+		batch->items[i].by = NULL;
 		bytes += folio_size(batch->items[i].src);
 	}
 	trace_migrate_offload_batch_start(batch->nr, bytes, batch->reason,
@@ -214,13 +223,13 @@ void migrate_offload_copy(struct migrate_copy_batch *batch)
 	/* Batches mostly share one destination (move_pages(), mbind and
 	 * demotion move to one node at a time): the first folio speaks for it.
 	 */
+	idx = srcu_read_lock(&mo_srcu);
 	n = mo_build_chain(batch->hint, batch->reason,
 			   batch->nr ? folio_nid(batch->items[0].dst) :
 			   NUMA_NO_NODE, chain);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		mo_offer(chain[i], batch);
-		mo_put_entry(chain[i]);
-	}
+	srcu_read_unlock(&mo_srcu, idx);
 	cpu = mo_cpu_copy_rest(batch);
 	trace_migrate_offload_batch_end(batch->nr, n, cpu);
 }

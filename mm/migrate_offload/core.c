@@ -7,13 +7,13 @@
  * that may outlive the provider's module. The built-in "cpu" provider is
  * registered first, cannot be disabled and ends every chain.
  *
- * Lifetime: the copy path finds entries under RCU and takes a reference
- * on entry->users for the duration of the batch. Unregistering removes
- * the entry from the list, waits for an RCU grace period so no new batch
- * can find it, drops the registration's reference and waits on
- * entry->idle until the batches in flight are done. Only then may the
- * provider's module go away. The entry itself lives on until its kobject
- * is released.
+ * Lifetime: the copy path walks the list and uses the entries it finds
+ * inside one SRCU read-side section (mo_srcu) per batch, which costs a
+ * per-CPU counter, not an atomic on a cache line every CPU shares.
+ * Unregistering removes the entry from the list and waits for the SRCU
+ * grace period: after it no batch can use the entry, and the provider's
+ * module may go away. The entry itself lives on until its kobject is
+ * released.
  */
 #define pr_fmt(fmt) "migrate_offload: " fmt
 
@@ -23,6 +23,7 @@
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -30,6 +31,7 @@
 /* Serialises registration, enabling, and sysfs walks of the list. */
 DEFINE_MUTEX(mo_lock);
 LIST_HEAD(mo_providers);
+DEFINE_SRCU(mo_srcu);
 
 /* On while some provider other than "cpu" is enabled. */
 static DEFINE_STATIC_KEY_FALSE(mo_active_key);
@@ -78,6 +80,8 @@ int mo_set_enabled(struct migrate_offload_entry *e, bool enable)
 		return enable ? 0 : -EINVAL;
 	if (e->enabled == enable)
 		return 0;
+	if (enable && mo_batches_alloc())
+		return -ENOMEM;
 	if (enable && e->prov->enable) {
 		int ret = e->prov->enable(e->prov, true);
 
@@ -160,8 +164,6 @@ int migrate_offload_register(struct migrate_copy_provider *prov)
 				 prov->thresholds.min_folio_order);
 	e->min_batch_bytes = prov->thresholds.min_batch_bytes;
 	e->max_batch_folios = prov->caps.max_batch_folios;
-	refcount_set(&e->users, 1);
-	init_completion(&e->idle);
 	e->enabled = prov->kind == MIGRATE_COPY_CPU;
 
 	mutex_lock(&mo_lock);
@@ -229,11 +231,8 @@ void migrate_offload_unregister(struct migrate_copy_provider *prov)
 	list_del_rcu(&e->list);
 	mutex_unlock(&mo_lock);
 
-	/* No batch can find the entry after this... */
-	synchronize_rcu();
-	/* ...and the ones that did are done after this. */
-	mo_put_entry(e);
-	wait_for_completion(&e->idle);
+	/* The batches that found the entry are done after this. */
+	synchronize_srcu(&mo_srcu);
 
 	/* Drains sysfs readers and writers, then drops the kobject. */
 	pr_info("provider %s unregistered\n", e->name);
@@ -242,52 +241,8 @@ void migrate_offload_unregister(struct migrate_copy_provider *prov)
 }
 EXPORT_SYMBOL_GPL(migrate_offload_unregister);
 
-void mo_put_entry(struct migrate_offload_entry *e)
-{
-	if (refcount_dec_and_test(&e->users))
-		complete(&e->idle);
-}
-
 void mo_entry_release(struct migrate_offload_entry *e)
 {
 	free_percpu(e->stats);
 	kfree(e);
 }
-
-/**
- * migrate_copy_batch_alloc() - room for the folios of one batch
- * @nr: number of folios
- *
- * Migration may run under memory pressure (demotion from reclaim): the
- * allocation neither sleeps nor warns; when it fails the caller copies
- * folio by folio as without offload.
- *
- * Return: the batch or NULL.
- */
-struct migrate_copy_batch *migrate_copy_batch_alloc(unsigned int nr)
-{
-	struct migrate_copy_batch *b;
-	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
-
-	b = kmalloc_flex(*b, items, nr, gfp);
-	if (!b)
-		return NULL;
-	b->scratch = kmalloc_objs(*b->scratch, nr, gfp);
-	if (!b->scratch) {
-		kfree(b);
-		return NULL;
-	}
-	b->nr = nr;
-	b->hint = NULL;
-	b->mode = MIGRATE_SYNC;
-	return b;
-}
-EXPORT_SYMBOL_GPL(migrate_copy_batch_alloc);
-
-void migrate_copy_batch_free(struct migrate_copy_batch *batch)
-{
-	if (batch)
-		kfree(batch->scratch);
-	kfree(batch);
-}
-EXPORT_SYMBOL_GPL(migrate_copy_batch_free);

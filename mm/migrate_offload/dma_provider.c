@@ -57,6 +57,8 @@ struct migrate_copy_provider mdma_provider = {
 	.rating = 300,
 	.caps = {
 		.may_sleep = true,
+		/* The caller only sleeps until the engines are done. */
+		.copies_ahead = true,
 	},
 	/*
 	 * Mapping, descriptors and an interrupt cost more than a CPU copy of

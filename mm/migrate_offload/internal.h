@@ -6,12 +6,12 @@
 #ifndef _MM_MIGRATE_OFFLOAD_INTERNAL_H
 #define _MM_MIGRATE_OFFLOAD_INTERNAL_H
 
-#include <linux/completion.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/migrate_offload.h>
 #include <linux/mutex.h>
-#include <linux/refcount.h>
+#include <linux/sizes.h>
+#include <linux/srcu.h>
 
 /* Longest chain: every provider a batch may visit before the CPU. */
 #define MO_MAX_CHAIN	8
@@ -26,21 +26,28 @@ enum mo_stat_item {
 	MO_STAT_SKIPPED,	/* batches its thresholds kept from it */
 	MO_STAT_RECOPIED,	/* folios it copied after another failed them */
 	MO_STAT_TIME_NS,	/* time spent in its copy callback */
+	MO_STAT_AHEAD,		/* calls made ahead, from the worker */
 	MO_NR_STATS
 };
 
+/*
+ * Unmapped windows of the folios a provider copied, by log2 of the
+ * window in microseconds: bucket 0 holds windows below 2 us, the last
+ * one everything from 2^(MO_NR_WINDOWS - 1) us (about 8 s) up.
+ */
+#define MO_NR_WINDOWS	24
+
 struct mo_stats {
 	u64 v[MO_NR_STATS];
+	u64 window[MO_NR_WINDOWS];
 };
 
 /**
  * struct migrate_offload_entry - the core's side of a provider
  * @prov: the provider; NULL once unregistered
  * @name: copy of the provider's name (outlives the provider module)
- * @list: in mo_providers, RCU-protected for the copy path
+ * @list: in mo_providers, walked under mo_srcu by the copy path
  * @kobj: the provider's sysfs directory; freed by the core
- * @users: the registration plus every batch using the provider
- * @idle: completed when @users drops to zero
  * @dead: unregistered; no longer listed and cannot be enabled
  * @enabled: chosen by the administrator
  * @rating: place in chains; starts as the provider's own
@@ -54,8 +61,6 @@ struct migrate_offload_entry {
 	char name[MIGRATE_PROVIDER_NAME_LEN];
 	struct list_head list;
 	struct kobject kobj;
-	refcount_t users;
-	struct completion idle;
 	bool dead;
 	bool enabled;
 	int rating;
@@ -68,6 +73,7 @@ struct migrate_offload_entry {
 /* Registry (core.c) */
 extern struct mutex mo_lock;
 extern struct list_head mo_providers;
+extern struct srcu_struct mo_srcu;
 extern struct migrate_copy_provider mo_cpu_provider;
 struct migrate_offload_entry *mo_find_locked(const char *name);
 int mo_set_enabled(struct migrate_offload_entry *e, bool enable);
@@ -77,7 +83,23 @@ const char *mo_kind_name(enum migrate_copy_kind kind);
 /* Chains (chain.c) */
 int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 		   int nid, struct migrate_offload_entry **chain);
-void mo_put_entry(struct migrate_offload_entry *e);
+
+/* Preallocated batches and the batch byte budget (batch.c) */
+#define MO_BATCH_BYTES_MIN	SZ_2M
+#define MO_BATCH_BYTES_MAX	SZ_1G
+#define MO_BATCH_PARTS_MAX	16
+extern u64 mo_batch_bytes;
+extern unsigned int mo_batch_parts;
+int mo_batches_alloc(void);
+
+/* Copying ahead (ahead.c) */
+bool mo_may_copy_ahead(void);
+bool mo_in_ahead_worker(void);
+void mo_ahead_init(struct migrate_copy_batch *b);
+
+/* Unmapped windows (window.c) */
+void mo_window_read(struct migrate_offload_entry *e,
+		    u64 window[MO_NR_WINDOWS]);
 
 /* Policy (policy.c) */
 struct mo_policy {

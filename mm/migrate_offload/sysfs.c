@@ -2,6 +2,8 @@
 /*
  * /sys/kernel/mm/migration/
  *	available_providers	one line per provider: name kind rating state
+ *	batch_bytes		the byte budget of a batch that may be offloaded
+ *	batch_parts		parts such a batch is copied in, when copying ahead
  *	policy/<reason>		what batches of that reason may use
  *	providers/<name>/	enabled, rating, thresholds, caps/, stats/
  *				and the provider's own knobs
@@ -245,6 +247,23 @@ STAT_ATTR(fallbacks, MO_STAT_FALLBACKS, 1);
 STAT_ATTR(skipped, MO_STAT_SKIPPED, 1);
 STAT_ATTR(recopied, MO_STAT_RECOPIED, 1);
 STAT_ATTR(time_us, MO_STAT_TIME_NS, NSEC_PER_USEC);
+STAT_ATTR(ahead, MO_STAT_AHEAD, 1);
+
+/* One line per bucket: the lower bound of its windows (us), the count. */
+static ssize_t unmapped_us_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	u64 window[MO_NR_WINDOWS];
+	int len = 0, i;
+
+	mo_window_read(to_entry(kobj), window);
+	for (i = 0; i < MO_NR_WINDOWS; i++)
+		len += sysfs_emit_at(buf, len, "%lu %llu\n", i ? 1UL << i : 0,
+				     window[i]);
+	return len;
+}
+
+static struct kobj_attribute stat_unmapped_us_attr = __ATTR_RO(unmapped_us);
 
 static struct attribute *mo_stats_attrs[] = {
 	&stat_batches_attr.attr,
@@ -256,6 +275,8 @@ static struct attribute *mo_stats_attrs[] = {
 	&stat_skipped_attr.attr,
 	&stat_recopied_attr.attr,
 	&stat_time_us_attr.attr,
+	&stat_ahead_attr.attr,
+	&stat_unmapped_us_attr.attr,
 	NULL
 };
 
@@ -335,6 +356,56 @@ static ssize_t available_providers_show(struct kobject *kobj,
 
 static struct kobj_attribute available_providers_attr =
 	__ATTR_RO(available_providers);
+
+static ssize_t batch_bytes_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(mo_batch_bytes));
+}
+
+/* Whole pages, from one THP of 2 MiB (the batch without offload) to 1 GiB. */
+static ssize_t batch_bytes_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	u64 bytes;
+	int ret;
+
+	ret = kstrtou64(buf, 0, &bytes);
+	if (ret)
+		return ret;
+	if (bytes < MO_BATCH_BYTES_MIN || bytes > MO_BATCH_BYTES_MAX ||
+	    !PAGE_ALIGNED(bytes))
+		return -EINVAL;
+	WRITE_ONCE(mo_batch_bytes, bytes);
+	return count;
+}
+
+static struct kobj_attribute batch_bytes_attr = __ATTR_RW(batch_bytes);
+
+static ssize_t batch_parts_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(mo_batch_parts));
+}
+
+static ssize_t batch_parts_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	unsigned int parts;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &parts);
+	if (ret)
+		return ret;
+	if (!parts || parts > MO_BATCH_PARTS_MAX)
+		return -EINVAL;
+	WRITE_ONCE(mo_batch_parts, parts);
+	return count;
+}
+
+static struct kobj_attribute batch_parts_attr = __ATTR_RW(batch_parts);
 
 /* policy/<reason>: one attribute per migrate reason, named after it. */
 static struct kobj_attribute mo_policy_attrs[MR_TYPES];
@@ -438,6 +509,10 @@ int mo_sysfs_init(void)
 	if (!mo_root_kobj)
 		return -ENOMEM;
 	ret = sysfs_create_file(mo_root_kobj, &available_providers_attr.attr);
+	if (!ret)
+		ret = sysfs_create_file(mo_root_kobj, &batch_bytes_attr.attr);
+	if (!ret)
+		ret = sysfs_create_file(mo_root_kobj, &batch_parts_attr.attr);
 	if (!ret)
 		ret = sysfs_create_group(mo_root_kobj, &mo_policy_group);
 	if (!ret) {

@@ -89,6 +89,8 @@ static int __init test_provider_init(void)
 	int ret;
 
 	test_provider.kind = dma ? MIGRATE_COPY_DMA : MIGRATE_COPY_CPU_THREADS;
+	/* Like an engine, its copy (maybe slow, see delay_us) runs ahead. */
+	test_provider.caps.copies_ahead = dma;
 	test_provider.rating = rating;
 	ret = migrate_offload_register(&test_provider);
 	if (ret)

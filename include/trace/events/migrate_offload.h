@@ -74,6 +74,37 @@ TRACE_EVENT(migrate_offload_batch_end,
 		      __entry->chain, __entry->cpu_copied)
 );
 
+/* Per batch: its folios' unmapped windows (see mm/migrate_offload/window.c). */
+TRACE_EVENT(migrate_offload_window,
+	    TP_PROTO(int reason, unsigned int nr, u64 mean_ns, u64 max_ns),
+	    TP_ARGS(reason, nr, mean_ns, max_ns),
+	    TP_STRUCT__entry(__field(int, reason)
+			     __field(unsigned int, nr)
+			     __field(u64, mean_ns)
+			     __field(u64, max_ns)),
+	    TP_fast_assign(__entry->reason = reason;
+			   __entry->nr = nr;
+			   __entry->mean_ns = mean_ns;
+			   __entry->max_ns = max_ns;),
+	    TP_printk("reason=%d nr=%u mean_ns=%llu max_ns=%llu",
+		      __entry->reason, __entry->nr, __entry->mean_ns,
+		      __entry->max_ns)
+);
+
+/* Per folio: its unmapped window, and who copied it. */
+TRACE_EVENT(migrate_offload_folio_window,
+	    TP_PROTO(const char *provider, unsigned int order, u64 ns),
+	    TP_ARGS(provider, order, ns),
+	    TP_STRUCT__entry(__string(provider, provider)
+			     __field(unsigned int, order)
+			     __field(u64, ns)),
+	    TP_fast_assign(__assign_str(provider);
+			   __entry->order = order;
+			   __entry->ns = ns;),
+	    TP_printk("provider=%s order=%u ns=%llu", __get_str(provider),
+		      __entry->order, __entry->ns)
+);
+
 #endif /* _TRACE_MIGRATE_OFFLOAD_H */
 
 /* This part must be outside protection */

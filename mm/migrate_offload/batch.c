@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Batches that cost no allocation, and how deep a batch may be.
+ *
+ * Migration runs in reclaim (demotion) and under memory pressure, where
+ * an allocation in the copy path would either fail or dig into the
+ * reserves reclaim itself needs. So every possible CPU gets one batch,
+ * allocated when the first provider is enabled and kept from then on. A
+ * migration takes its own CPU's batch with one cmpxchg on a cache line no
+ * other CPU writes; only if that one is taken (a migration preempted on
+ * this CPU, or one that reclaim entered from inside a batch) does it look
+ * at the other CPUs' batches. If all are taken, the batch is not built
+ * and migration copies folio by folio as it does without offload.
+ *
+ * Each batch comes with a second one for the part of a deep batch that
+ * is copied ahead (ahead.c). The batch also carries its read-side
+ * section of mo_srcu, so the providers recorded in its items stay valid
+ * until the batch is put.
+ */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/percpu.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "internal.h"
+
+/*
+ * The batch byte budget. The default keeps a batch at 16 THPs of 2 MiB:
+ * enough for a call to reach every DMA channel and every helper thread
+ * of a batch at once, while the unmapped window of the batch's last folio
+ * stays a small multiple of the copy time of one (see
+ * Documentation/mm/migrate_offload.rst for the measurements).
+ */
+u64 mo_batch_bytes = SZ_32M;
+
+/*
+ * Parts a deep batch is cut into when its chain copies ahead (ahead.c):
+ * the first is copied while nothing else happens, each later one while
+ * migration commits the one before. 1 copies the batch in one go.
+ */
+unsigned int mo_batch_parts = 4;
+
+/**
+ * migrate_offload_part_bytes() - the size of a part of a deep batch
+ * @bytes: what the batch copy would take of the batch
+ *
+ * Only for a batch whose chain copies ahead
+ * (&struct migrate_copy_floor.ahead).
+ *
+ * Return: the most bytes of one part, or 0 to copy the batch in one go.
+ */
+u64 migrate_offload_part_bytes(u64 bytes)
+{
+	unsigned int parts = READ_ONCE(mo_batch_parts);
+
+	/* Parts of at least a THP, so that each still fills the engines. */
+	if (parts < 2 || bytes <= SZ_2M)
+		return 0;
+	return max_t(u64, SZ_2M, div_u64(bytes, parts));
+}
+
+struct mo_batch_slot {
+	atomic_t busy;
+	struct migrate_copy_batch *batch;
+};
+
+static DEFINE_PER_CPU(struct mo_batch_slot, mo_batch_slots);
+static bool mo_batches_ready;
+
+/**
+ * mo_batches_alloc() - give every possible CPU its batch
+ *
+ * Called under mo_lock before a provider is enabled; batches once
+ * allocated are never freed, so the copy path needs no reference on them.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mo_batches_alloc(void)
+{
+	int cpu;
+
+	lockdep_assert_held(&mo_lock);
+	if (mo_batches_ready)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		struct mo_batch_slot *slot = per_cpu_ptr(&mo_batch_slots, cpu);
+
+		struct migrate_copy_batch *b;
+
+		if (slot->batch)
+			continue;
+		/* Two halves: the part being committed, the part copied ahead. */
+		b = kvcalloc_node(2, sizeof(*b), GFP_KERNEL, cpu_to_node(cpu));
+		if (!b)
+			return -ENOMEM;
+		b[0].cpu = cpu;
+		b[0].ahead = &b[1];
+		b[1].cpu = -1;
+		mo_ahead_init(&b[0]);
+		mo_ahead_init(&b[1]);
+		slot->batch = b;
+	}
+	/* Pairs with migrate_copy_batch_get(): the batches are there. */
+	smp_store_release(&mo_batches_ready, true);
+	return 0;
+}
+
+static struct migrate_copy_batch *mo_batch_take(int cpu)
+{
+	struct mo_batch_slot *slot = per_cpu_ptr(&mo_batch_slots, cpu);
+
+	if (atomic_read(&slot->busy) ||
+	    atomic_cmpxchg_acquire(&slot->busy, 0, 1))
+		return NULL;
+	return slot->batch;
+}
+
+/**
+ * migrate_copy_batch_get() - a batch for the folios of one migration pass
+ *
+ * Neither allocates nor sleeps. The caller fills in the items, the reason,
+ * the hint and the mode, and gives the batch back with
+ * migrate_copy_batch_put().
+ *
+ * Return: the batch, or NULL when none is free (copy folio by folio).
+ */
+struct migrate_copy_batch *migrate_copy_batch_get(void)
+{
+	struct migrate_copy_batch *b;
+	int cpu, start;
+
+	/* Pairs with mo_batches_alloc(). */
+	if (!smp_load_acquire(&mo_batches_ready))
+		return NULL;
+	start = raw_smp_processor_id();
+	b = mo_batch_take(start);
+	if (!b) {
+		for_each_cpu_wrap(cpu, cpu_possible_mask, start) {
+			b = mo_batch_take(cpu);
+			if (b)
+				break;
+		}
+	}
+	if (!b)
+		return NULL;
+	b->nr = 0;
+	b->part_bytes = 0;
+	b->ahead->nr = 0;
+	b->srcu_idx = srcu_read_lock(&mo_srcu);
+	return b;
+}
+
+/**
+ * migrate_copy_batch_put() - give a batch back
+ * @batch: from migrate_copy_batch_get(), or NULL
+ */
+void migrate_copy_batch_put(struct migrate_copy_batch *batch)
+{
+	if (!batch)
+		return;
+	/* Its folios may go away now: no copy of them may still run. */
+	migrate_offload_copy_wait(batch);
+	migrate_offload_copy_wait(batch->ahead);
+	srcu_read_unlock(&mo_srcu, batch->srcu_idx);
+	atomic_set_release(&per_cpu_ptr(&mo_batch_slots, batch->cpu)->busy, 0);
+}
