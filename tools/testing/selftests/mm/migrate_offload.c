@@ -93,6 +93,18 @@ static const struct bad_write bad_writes[] = {
 	{ POLICY, "any more" },
 	{ POLICY, "any\nnone" },
 	{ POLICY, "a-provider-name-much-longer-than-thirty-two-bytes" },
+	{ MIG "batch_bytes", "0" },
+	{ MIG "batch_bytes", "2097151" },
+	{ MIG "batch_bytes", "2097153" },
+	{ MIG "batch_bytes", "1073745920" },
+	{ MIG "batch_bytes", "-2097152" },
+	{ MIG "batch_bytes", "32M" },
+	{ MIG "batch_bytes", "99999999999999999999", ERANGE },
+	{ MIG "batch_parts", "0" },
+	{ MIG "batch_parts", "17" },
+	{ MIG "batch_parts", "-1" },
+	{ MIG "batch_parts", "0x4" },
+	{ MIG "batch_parts", "four" },
 };
 
 /*
@@ -270,6 +282,85 @@ TEST_F_TIMEOUT(offload, declining_provider, 600)
 	move_all_pairs(_metadata, &self->buf, self->nodes, self->nr_nodes);
 	knob_write(TEST_PARAM("decline_every"), "0");
 	EXPECT_GT(knob_num(PROV("test", "stats/declined")), declined);
+}
+
+/*
+ * Batches by bytes: while a provider may take THPs, one batch copy gets up
+ * to batch_bytes of them. For each budget every byte is compared after
+ * every move (also with a provider failing every 3rd folio, which the CPU
+ * then re-copies), and the provider's calls show the depth: one THP per
+ * call at 2 MiB, several at 8 MiB and more.
+ */
+TEST(deep_batches)
+{
+	static const unsigned long budgets_mb[] = { 2, 8, 32, 64 };
+	unsigned long long calls, folios, failed, recopied, ahead;
+	struct knobs others = {};
+	int nodes[NM_MAX_NODES], nr_nodes;
+	struct nm_buf buf;
+	char val[32], why[128];
+	unsigned int i;
+	double depth;
+
+	nr_nodes = nm_mem_nodes(nodes, NM_MAX_NODES);
+	if (nr_nodes < 2)
+		SKIP(return, "needs two NUMA nodes with memory");
+	if (!have_test_provider())
+		SKIP(return, "test_migrate_offload not available");
+	if (nm_use_folio_order(9))
+		SKIP(return, "no THP");
+	reset_test_provider();
+	ASSERT_EQ(knobs_set(&others, POLICY, "test"), 0);
+	policies_isolate(&others, "syscall_or_cpuset");
+	ASSERT_EQ(knobs_set(&others, MIG "batch_bytes", "2097152"), 0);
+	ASSERT_EQ(nm_alloc(&buf, 32UL << 20, 9), 0);
+
+	for (i = 0; i < ARRAY_SIZE(budgets_mb); i++) {
+		snprintf(val, sizeof(val), "%lu", budgets_mb[i] << 20);
+		ASSERT_EQ(knob_write(MIG "batch_bytes", val), 0);
+		ASSERT_EQ(knob_write(TEST_PARAM("fail_every"), i & 1 ? "3" : "0"), 0);
+		calls = knob_num(PROV("test", "stats/batches"));
+		folios = knob_num(PROV("test", "stats/folios"));
+		failed = knob_num(PROV("test", "stats/failed"));
+		recopied = knob_num(PROV("cpu", "stats/recopied"));
+		ahead = knob_num(PROV("test", "stats/ahead"));
+
+		EXPECT_EQ(nm_move_pairs(&buf, nodes, 2, 100 + i, why,
+					sizeof(why)), 0) {
+			TH_LOG("budget %lu MiB: %s", budgets_mb[i], why);
+		}
+
+		calls = knob_num(PROV("test", "stats/batches")) - calls;
+		folios = knob_num(PROV("test", "stats/folios")) - folios;
+		failed = knob_num(PROV("test", "stats/failed")) - failed;
+		recopied = knob_num(PROV("cpu", "stats/recopied")) - recopied;
+		ahead = knob_num(PROV("test", "stats/ahead")) - ahead;
+		ASSERT_GT(calls, 0);
+		depth = (double)(folios + failed) / calls;
+		TH_LOG("%lu MiB: %llu calls, %llu ahead, %.1f folios each, %llu failed, %llu again",
+		       budgets_mb[i], calls, ahead, depth, failed, recopied);
+		EXPECT_EQ(failed, recopied);
+		EXPECT_EQ(failed > 0, !!(i & 1));
+		/*
+		 * The test provider copies ahead (kind dma): a batch of
+		 * several THPs is copied in parts of a quarter of it, all
+		 * but the first on the worker while the one before is
+		 * committed. Never deeper than the budget, and deep once
+		 * the budget holds several THPs.
+		 */
+		EXPECT_LE(depth, budgets_mb[i] / 2.0 + 0.01);
+		if (budgets_mb[i] == 2)
+			EXPECT_EQ(ahead, 0);
+		if (budgets_mb[i] >= 32) {
+			EXPECT_GE(depth, 2.0);
+			EXPECT_GT(ahead, 0);
+			EXPECT_GE(ahead * 2, calls);
+		}
+	}
+	knob_write(TEST_PARAM("fail_every"), "0");
+	nm_free(&buf);
+	nm_restore_folio_order();
+	knobs_restore(&others);
 }
 
 /* Writers in a loop on one knob each, until the parent kills them. */
