@@ -5,7 +5,10 @@
 # Builds the unpatched 7.3 kernel (pristine tree, base config) and ours
 # (same base config plus our options, no debug options), boots each on
 # the same guest topology and runs guest/tests/bench_matrix.sh: every
-# folio size x every setup the kernel offers, several rounds. Writes
+# folio size x every setup the kernel offers, several rounds, and the
+# batch budget table (bench_budget.sh); then the control, unpatched
+# against our kernel with offload off, over MO_BENCH_BOOTS interleaved
+# boots of each (default 5). Writes
 # results/bench.md (tables), results/bench.png (plot), results/raw.txt
 # and the console logs, and puts the table into README.md.
 #
@@ -18,7 +21,7 @@
 
 t0=$(date +%s)
 if [ -n "${MO_BENCH_QUICK:-}" ]; then
-	args="mo.bench_mb=64 mo.bench_reps=1 mo.bench_counts=1,16"
+	args="mo.bench_mb=64 mo.bench_reps=1 mo.bench_counts=1,16 mo.bench_budget_mb=256 mo.bench_budgets=2,32"
 else
 	# 128 MiB per size and counts to 512 keep the whole run under 30
 	# minutes on 2 host cores (11 setups x 3 rounds).
@@ -32,25 +35,37 @@ initrd=$MO_OUT/bench/initramfs.cpio.gz
 
 out=$MO_TOP/results
 mkdir -p "$out"
-for k in vanilla bench; do
-	# The unpatched kernel boots the same initramfs: its programs are
-	# static and need nothing but move_pages(); our modules stay unused.
-	# Ours also runs the paired threads benchmark (bench_threads.sh).
-	plan=bench_matrix
-	[ $k = vanilla ] || plan=bench_matrix,bench_threads
-	# Measured on a well-behaved SDXi function: the adversary's delays
-	# are for correctness tests, not for numbers.
-	MO_SDXI_ADVERSARY=${MO_SDXI_ADVERSARY-0} \
-	MO_INITRD=$initrd MO_APPEND="$args" MO_PREALLOC=1 \
-		"$MO_HARNESS/vm.sh" "$k" "$plan" "bench-$k" 3600 || true
-	python3 "$MO_HARNESS/results.py" "$MO_LOGS/bench-$k.log" "bench-$k" \
-		> "$MO_LOGS/bench-$k.results" ||
-		{ grep FAIL "$MO_LOGS/bench-$k.results"; die "the $k benchmark failed; see $MO_LOGS/bench-$k.log"; }
-	cp "$MO_LOGS/bench-$k.log" "$out/console-$k.log"
+rm -f "$out"/console-*.log
+# Boots interleaved: vanilla, patched, vanilla, patched, ... Every boot
+# runs the control (bench_control.sh: unpatched against our "default");
+# the first pair also runs the matrix, and the first patched boot the
+# paired threads and budget benchmarks.
+boots=${MO_BENCH_BOOTS:-5}
+[ -n "${MO_BENCH_QUICK:-}" ] && boots=${MO_BENCH_BOOTS:-2}
+for i in $(seq "$boots"); do
+	for k in vanilla bench; do
+		# The unpatched kernel boots the same initramfs: its programs
+		# are static and need nothing but move_pages(); our modules
+		# stay unused.
+		plan=bench_control
+		if [ "$i" = 1 ]; then
+			plan=$plan,bench_matrix
+			[ $k = vanilla ] || plan=$plan,bench_threads,bench_budget
+		fi
+		# Measured on a well-behaved SDXi function: the adversary's
+		# delays are for correctness tests, not for numbers.
+		MO_SDXI_ADVERSARY=${MO_SDXI_ADVERSARY-0} \
+		MO_INITRD=$initrd MO_APPEND="$args mo.boot=$i" MO_PREALLOC=1 \
+			"$MO_HARNESS/vm.sh" "$k" "$plan" "bench-$k-$i" 3600 || true
+		python3 "$MO_HARNESS/results.py" "$MO_LOGS/bench-$k-$i.log" "bench-$k-$i" \
+			> "$MO_LOGS/bench-$k-$i.results" ||
+			{ grep FAIL "$MO_LOGS/bench-$k-$i.results"; die "the $k benchmark (boot $i) failed; see $MO_LOGS/bench-$k-$i.log"; }
+		cp "$MO_LOGS/bench-$k-$i.log" "$out/console-$k-$i.log"
+	done
 done
 
-python3 "$MO_HARNESS/bench-report.py" "$out" "$out/console-vanilla.log" \
-	"$out/console-bench.log" > /dev/null || die "no benchmark rows"
+python3 "$MO_HARNESS/bench-report.py" "$out" "$out"/console-*.log \
+	> /dev/null || die "no benchmark rows"
 secs=$(( $(date +%s) - t0 ))
 {
 	echo "Measured $(date -u +%F) on $(nproc) host cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
@@ -58,7 +73,7 @@ secs=$(( $(date +%s) - t0 ))
 	echo "same base config, no debug options; \`make bench${MO_BENCH_QUICK:+ (quick)}\` took $((secs / 60)) min $((secs % 60)) s."
 	echo
 	cat "$out/bench.md"
-	summary=$(sed -n 's/^# threads summary: //p' "$out/console-bench.log")
+	summary=$(sed -n 's/^# threads summary: //p' "$out/console-bench-1.log")
 	if [ -n "$summary" ]; then
 		echo
 		echo "### threads: copy phase of 512 x 2 MiB, 1 thread against 2 (TCG emulation)"

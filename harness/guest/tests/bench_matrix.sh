@@ -117,7 +117,7 @@ measure() { # measure SIZE_KB MIB KIND
 	ns=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" |
 		sed -n 's/^raw:.* ns=//p')
 	[ -n "$ns" ] || { echo "# migrate_bench failed: $s $1 KiB x $2 MiB"; return 1; }
-	echo "row kind=$3 kernel=$kernel setup=$s size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 ))"
+	echo "row kind=$3 kernel=$kernel round=$round setup=$s size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 ))"
 }
 
 fails=0

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The control of the benchmark: the unpatched kernel against ours with
+# offload off ("default", the unpatched path behind a static key). Both
+# boot the same initramfs and run this, interleaved over several boots
+# (harness/bench.sh), so that the ratio between them shows how much boot
+# to boot placement and host noise alone move a number. One "control"
+# line per measurement. Numbers from TCG emulation.
+REPS=${MO_BENCH_CONTROL_REPS:-3}
+for kv in $(cat /proc/cmdline); do
+	case $kv in
+	mo.bench_control_reps=*) REPS=${kv#*=} ;;
+	mo.boot=*) BOOT=${kv#*=} ;;
+	esac
+done
+kernel=vanilla
+[ -d /sys/kernel/mm/migration ] && kernel=patched
+fails=0
+migrate_bench -m 64 -r 1 -s 2048 > /dev/null	# warm-up
+for r in $(seq "$REPS"); do
+	for sz in 4 2048; do
+		mb=256
+		[ $sz = 4 ] && mb=64
+		echo 1 > /proc/sys/vm/compact_memory
+		ns=$(numactl --cpunodebind=0 migrate_bench -m $mb -r 1 -s $sz |
+			sed -n 's/^raw:.* ns=//p')
+		[ -n "$ns" ] || { fails=$((fails + 1)); continue; }
+		echo "control boot=${BOOT:-0} kernel=$kernel round=$r size_kb=$sz mib=$mb ns=$ns"
+	done
+done
+if [ $fails = 0 ]; then echo "ok 1 control"; else echo "not ok 1 control # $fails failed moves"; fi
+echo "1..1"
