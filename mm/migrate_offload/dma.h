@@ -14,7 +14,7 @@
 #include <linux/fault-inject.h>
 #include <linux/migrate_offload.h>
 #include <linux/mutex.h>
-#include <linux/rwsem.h>
+#include <linux/srcu.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -23,8 +23,12 @@
 #define MDMA_REFUSED_LEN	96
 
 /*
- * struct mdma_chan - one channel the provider holds
- * @chan: the dmaengine channel, requested with dma_request_channel()
+ * struct mdma_chan - one slot for a channel the provider holds
+ * @chan: the dmaengine channel, requested with dma_request_channel();
+ *	NULL while the slot is free
+ * @live: batches may pick it; set once the slot is filled in, cleared
+ *	before the channel is given back, which then waits for the batches
+ *	that may have picked it (mdma.srcu)
  * @node: NUMA node of its engine (NUMA_NO_NODE if unknown)
  * @errors: consecutive batches that failed on it
  * @retired: a terminate failed: its transfers may still run, so no batch
@@ -37,6 +41,7 @@
  */
 struct mdma_chan {
 	struct dma_chan *chan;
+	bool live;
 	int node;
 	unsigned int errors;
 	bool retired;
@@ -69,8 +74,10 @@ enum mdma_stat {
  * @enabled: channels are held only while the provider is enabled
  * @refused: channels the last scan would not use, with the reason
  * @nr_refused: entries in @refused
- * @rwsem: read for a batch in flight, write to change the channel set
- * @chans: channels held, @nr of them
+ * @srcu: a batch's read-side section, from picking its channels to its
+ *	return; a channel leaves the set only after its grace period
+ * @chans: slots for the channels held, @nr of them in use; a slot never
+ *	moves, so a batch may pick from them while the set changes
  * @devices: admin's comma-separated engine names; empty for all
  * @stripe: most channels one batch is spread over
  * @timeout_ms: wait this long for a batch before terminating it
@@ -85,7 +92,7 @@ struct mdma {
 	bool enabled;
 	char refused[MDMA_MAX_CHANS][MDMA_REFUSED_LEN];
 	unsigned int nr_refused;
-	struct rw_semaphore rwsem;
+	struct srcu_struct srcu;
 	struct mdma_chan chans[MDMA_MAX_CHANS];
 	unsigned int nr;
 	char devices[MDMA_DEVICES_LEN];

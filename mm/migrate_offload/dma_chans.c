@@ -25,10 +25,14 @@
  * max_errors batches in a row. Transfers in flight on a vanishing engine
  * fail or time out, and the CPU then copies those folios again.
  *
- * The set of channels changes under scan_lock and, where batches may be
- * using it, under the rwsem for writing too; so a look at the set under
- * scan_lock alone is stable, and a channel that is not ours costs its
- * unregistration no wait for our batches.
+ * The set of channels changes under scan_lock, so a look at the set
+ * under scan_lock is stable. Batches never take it: they pick from the
+ * slots inside a read-side section of mdma.srcu, which costs them a
+ * per-CPU counter and never waits for a writer. A channel is taken out
+ * of the set by clearing its slot's "live" (no new batch picks it), then
+ * given back after the SRCU grace period (no batch still uses it); only
+ * then is its slot free for another channel. A channel that is not ours
+ * costs its unregistration no wait for our batches.
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
@@ -94,8 +98,8 @@ static void mdma_update_nodes(void)
 	nodemask_t nodes = NODE_MASK_NONE;
 	unsigned int i;
 
-	for (i = 0; i < mdma.nr; i++) {
-		if (mdma.chans[i].retired)
+	for (i = 0; i < MDMA_MAX_CHANS; i++) {
+		if (!mdma.chans[i].live || mdma.chans[i].retired)
 			continue;
 		if (mdma.chans[i].node == NUMA_NO_NODE) {
 			nodes_clear(nodes);
@@ -110,33 +114,40 @@ static void mdma_update_nodes(void)
 	mdma_provider.caps.nodes = nodes;
 }
 
-/* Channels taken out of the set under the rwsem, given back after it. */
+/* Slots taken out of the set, to be given back after the grace period. */
 struct mdma_gone {
-	struct dma_chan *chans[MDMA_MAX_CHANS];
+	unsigned int slots[MDMA_MAX_CHANS];
 	unsigned int nr;
 };
 
-/* Take channel @i out of the set; the caller holds the rwsem for writing. */
+/* Take the channel in slot @i out of the set; under scan_lock. */
 static void mdma_drop(unsigned int i, struct mdma_gone *gone)
 {
-	gone->chans[gone->nr++] = mdma.chans[i].chan;
-	mdma.chans[i] = mdma.chans[--mdma.nr];
+	WRITE_ONCE(mdma.chans[i].live, false);
+	gone->slots[gone->nr++] = i;
+	mdma.nr--;
 }
 
 /*
- * Give the dropped channels back, not under the rwsem:
- * dma_release_channel() takes dma_list_mutex, which dma_request_channel()
- * holds across alloc_chan_resources(), which may reclaim, which may
- * demote through this provider, whose batch would wait for the rwsem
- * behind us.
+ * Give the dropped channels back once no batch can use them, and free
+ * their slots. Batches never wait for us: a batch that reclaim starts
+ * while we wait (dma_release_channel() and the allocations of other
+ * clients may reclaim) just runs, on the channels still live.
  */
 static void mdma_give_back(struct mdma_gone *gone)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&mdma.scan_lock);
+	if (!gone->nr)
+		return;
+	synchronize_srcu(&mdma.srcu);
 	for (i = 0; i < gone->nr; i++) {
-		pr_info("releasing %s\n", dma_chan_name(gone->chans[i]));
-		dma_release_channel(gone->chans[i]);
+		struct mdma_chan *mc = &mdma.chans[gone->slots[i]];
+
+		pr_info("releasing %s\n", dma_chan_name(mc->chan));
+		dma_release_channel(mc->chan);
+		*mc = (struct mdma_chan) {};
 	}
 }
 
@@ -144,13 +155,13 @@ static void mdma_give_back(struct mdma_gone *gone)
 static void mdma_release_all(void)
 {
 	struct mdma_gone gone = { .nr = 0 };
+	unsigned int i;
 
 	lockdep_assert_held(&mdma.scan_lock);
-	down_write(&mdma.rwsem);
-	while (mdma.nr)
-		mdma_drop(mdma.nr - 1, &gone);
+	for (i = 0; i < MDMA_MAX_CHANS; i++)
+		if (mdma.chans[i].live)
+			mdma_drop(i, &gone);
 	mdma_update_nodes();
-	up_write(&mdma.rwsem);
 	mdma_give_back(&gone);
 }
 
@@ -159,7 +170,7 @@ static int mdma_scan_locked(void)
 {
 	struct dma_chan *got[MDMA_MAX_CHANS];
 	struct mdma_gone gone = { .nr = 0 };
-	unsigned int i, n = 0, room;
+	unsigned int i, n = 0, room, slot;
 	dma_cap_mask_t mask;
 	int nr;
 
@@ -167,22 +178,18 @@ static int mdma_scan_locked(void)
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
 
-	down_write(&mdma.rwsem);
-	for (i = 0; i < mdma.nr; )
-		if (!mdma_dev_wanted(dev_name(mdma.chans[i].chan->device->dev)))
+	for (i = 0; i < MDMA_MAX_CHANS; i++)
+		if (mdma.chans[i].live &&
+		    !mdma_dev_wanted(dev_name(mdma.chans[i].chan->device->dev)))
 			mdma_drop(i, &gone);
-		else
-			i++;
 	mdma_update_nodes();
-	room = MDMA_MAX_CHANS - mdma.nr;
-	up_write(&mdma.rwsem);
 	mdma_give_back(&gone);
+	room = MDMA_MAX_CHANS - mdma.nr;
 
 	/*
-	 * Not under the rwsem: a channel's alloc_chan_resources may reclaim,
-	 * and reclaim may demote through this provider, whose batches take
-	 * the rwsem for reading. The set only shrinks meanwhile (reap,
-	 * unbind), so the room counted above is still there.
+	 * A channel's alloc_chan_resources may reclaim, and reclaim may
+	 * demote through this provider: its batches meanwhile use the
+	 * channels already live.
 	 */
 	mdma.nr_refused = 0;
 	while (n < room) {
@@ -194,20 +201,23 @@ static int mdma_scan_locked(void)
 		got[n++] = chan;
 	}
 
-	down_write(&mdma.rwsem);
-	for (i = 0; i < n; i++) {
+	for (i = 0, slot = 0; i < n; i++) {
 		struct dma_chan *chan = got[i];
 
-		mdma.chans[mdma.nr++] = (struct mdma_chan) {
+		while (mdma.chans[slot].chan)
+			slot++;
+		mdma.chans[slot] = (struct mdma_chan) {
 			.chan = chan,
 			.node = dev_to_node(chan->device->dev),
 		};
+		/* Pairs with mdma_pick(): the slot is filled in before. */
+		smp_store_release(&mdma.chans[slot].live, true);
+		mdma.nr++;
 		pr_info("using %s (node %d)\n", dma_chan_name(chan),
 			dev_to_node(chan->device->dev));
 	}
 	mdma_update_nodes();
 	nr = mdma.nr;
-	up_write(&mdma.rwsem);
 	return nr;
 }
 
@@ -254,19 +264,15 @@ static void mdma_reap(struct work_struct *work)
 	unsigned int i;
 
 	mutex_lock(&mdma.scan_lock);
-	down_write(&mdma.rwsem);
-	for (i = 0; i < mdma.nr; ) {
+	for (i = 0; i < MDMA_MAX_CHANS; i++) {
 		/* Retired channels stay held: nobody else gets them. */
-		if (!mdma.chans[i].retired &&
+		if (mdma.chans[i].live && !mdma.chans[i].retired &&
 		    READ_ONCE(mdma.chans[i].errors) >= READ_ONCE(mdma.max_errors)) {
 			mdma_stat_add(MDMA_LOST, 1);
 			mdma_drop(i, &gone);
-		} else {
-			i++;
 		}
 	}
 	mdma_update_nodes();
-	up_write(&mdma.rwsem);
 	mdma_give_back(&gone);
 	mutex_unlock(&mdma.scan_lock);
 }
@@ -275,7 +281,7 @@ static DECLARE_WORK(mdma_reap_work, mdma_reap);
 
 /**
  * mdma_chans_failed() - account a batch's outcome on a channel
- * @mc: the channel (the caller holds the rwsem for reading)
+ * @mc: the channel (the caller is in a read-side section of mdma.srcu)
  * @failed: whether any transfer of the batch failed on it
  */
 void mdma_chans_failed(struct mdma_chan *mc, bool failed)
@@ -294,7 +300,7 @@ void mdma_chans_failed(struct mdma_chan *mc, bool failed)
 
 /**
  * mdma_chans_retire() - stop using a channel whose transfers cannot be stopped
- * @mc: the channel (the caller holds the rwsem for reading)
+ * @mc: the channel (the caller is in a read-side section of mdma.srcu)
  * @err: what dmaengine_terminate_sync() returned
  *
  * No batch uses it again; it stays held, so that no other client gets a
@@ -329,15 +335,14 @@ static int mdma_chan_event(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 
 	mutex_lock(&mdma.scan_lock);
-	for (i = 0; i < mdma.nr; i++) {
-		if (mdma.chans[i].chan != data)
+	for (i = 0; i < MDMA_MAX_CHANS; i++) {
+		if (!mdma.chans[i].live || mdma.chans[i].chan != data)
 			continue;
-		down_write(&mdma.rwsem);
 		mdma_drop(i, &gone);
 		mdma_update_nodes();
-		up_write(&mdma.rwsem);
 		break;
 	}
+	/* Waits for the batches in flight on it, as the comment above says. */
 	mdma_give_back(&gone);
 	mutex_unlock(&mdma.scan_lock);
 	mdma_stat_add(MDMA_LOST, gone.nr);

@@ -235,10 +235,11 @@ static unsigned int mdma_pick(struct migrate_copy_req *req,
 	unsigned int want = READ_ONCE(mdma.stripe);
 	unsigned int n = 0, i, j;
 
-	for (i = 0; i < mdma.nr; i++) {
+	for (i = 0; i < MDMA_MAX_CHANS; i++) {
 		struct mdma_chan *mc = &mdma.chans[i];
 
-		if (READ_ONCE(mc->retired))
+		/* Pairs with mdma_scan_locked(): a live slot is filled in. */
+		if (!smp_load_acquire(&mc->live) || READ_ONCE(mc->retired))
 			continue;
 		for (j = n; j > 0 && mdma_better(mc, pick[j - 1], node); j--)
 			pick[j] = pick[j - 1];
@@ -249,13 +250,12 @@ static unsigned int mdma_pick(struct migrate_copy_req *req,
 }
 
 /*
- * Everything a batch needs is allocated before it takes mdma.rwsem, and
- * not from the reserves. Reclaim can migrate (demotion), so any
- * allocation here may recurse into this provider; a recursing batch
- * must not wait for the rwsem behind a writer queued after us. And
- * under PF_MEMALLOC (kswapd, direct reclaim) the allocation would
- * otherwise eat the emergency reserves, when failing it only costs a
- * CPU copy.
+ * Everything a batch needs is allocated before it enters its read-side
+ * section of mdma.srcu, and not from the reserves. Reclaim can migrate
+ * (demotion), so any allocation here may recurse into this provider,
+ * and a writer of the channel set waits for our section. And under
+ * PF_MEMALLOC (kswapd, direct reclaim) the allocation would otherwise
+ * eat the emergency reserves, when failing it only costs a CPU copy.
  */
 #define MDMA_GFP	(GFP_NOIO | __GFP_NOWARN | __GFP_NOMEMALLOC)
 
@@ -558,6 +558,7 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	bool timed_out = false, aborted = false, gone, hurried = false;
 	unsigned int i, j, n, parts = 0, orphans = 0;
 	struct mdma_batch *b;
+	int idx;
 
 	b = mdma_alloc(req);
 	if (!b)
@@ -568,7 +569,7 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		hurried = true;
 	}
 
-	down_read(&mdma.rwsem);
+	idx = srcu_read_lock(&mdma.srcu);
 	n = mdma_pick(req, pick);
 	if (!n)
 		goto out_unlock;
@@ -643,7 +644,7 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	if (aborted)
 		mdma_stat_add(MDMA_ABORTED, 1);
 out_unlock:
-	up_read(&mdma.rwsem);
+	srcu_read_unlock(&mdma.srcu, idx);
 	if (!orphans) {
 		mdma_free(b);
 		return;

@@ -81,9 +81,9 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	ssize_t len;
 
-	down_read(&mdma.rwsem);
+	mutex_lock(&mdma.scan_lock);
 	len = sysfs_emit(buf, "%s\n", mdma.devices);
-	up_read(&mdma.rwsem);
+	mutex_unlock(&mdma.scan_lock);
 	return len;
 }
 
@@ -97,9 +97,9 @@ static ssize_t devices_store(struct kobject *kobj, struct kobj_attribute *attr,
 	strim(list);
 	if (strpbrk(list, " \t\n"))
 		return -EINVAL;
-	down_write(&mdma.rwsem);
+	mutex_lock(&mdma.scan_lock);
 	strscpy(mdma.devices, list, sizeof(mdma.devices));
-	up_write(&mdma.rwsem);
+	mutex_unlock(&mdma.scan_lock);
 	mdma_chans_scan();
 	return count;
 }
@@ -121,15 +121,18 @@ static ssize_t in_use_show(struct kobject *kobj, struct kobj_attribute *attr,
 	unsigned int i;
 	int len = 0;
 
-	down_read(&mdma.rwsem);
-	for (i = 0; i < mdma.nr; i++)
+	mutex_lock(&mdma.scan_lock);
+	for (i = 0; i < MDMA_MAX_CHANS; i++) {
+		if (!mdma.chans[i].live)
+			continue;
 		len += sysfs_emit_at(buf, len, "%s %s node=%d%s\n",
 				     dma_chan_name(mdma.chans[i].chan),
 				     dev_name(mdma.chans[i].chan->device->dev),
 				     mdma.chans[i].node,
 				     READ_ONCE(mdma.chans[i].retired) ?
 				     " retired" : "");
-	up_read(&mdma.rwsem);
+	}
+	mutex_unlock(&mdma.scan_lock);
 	return len;
 }
 
@@ -264,16 +267,18 @@ static const struct attribute_group *mdma_groups[] = {
 };
 
 /*
- * Reclaim demotes through this provider, so a batch takes mdma.rwsem
- * inside fs_reclaim. Show lockdep that order now: anything that could
- * reclaim while the rwsem is held, for reading or writing, is reported
- * the first time it runs, not only the day memory runs short.
+ * Reclaim demotes through this provider, so a batch enters mdma.srcu
+ * inside fs_reclaim. Show lockdep that order now: a grace period waited
+ * for where reclaim may be needed is reported the first time it runs,
+ * not only the day memory runs short.
  */
 static void __init mdma_lockdep_reclaim(void)
 {
+	int idx;
+
 	fs_reclaim_acquire(GFP_KERNEL);
-	down_read(&mdma.rwsem);
-	up_read(&mdma.rwsem);
+	idx = srcu_read_lock(&mdma.srcu);
+	srcu_read_unlock(&mdma.srcu, idx);
 	fs_reclaim_release(GFP_KERNEL);
 }
 
@@ -283,15 +288,20 @@ static int __init mdma_init(void)
 
 	mutex_init(&mdma.scan_lock);
 	init_waitqueue_head(&mdma.wq);
-	init_rwsem(&mdma.rwsem);
+	ret = init_srcu_struct(&mdma.srcu);
+	if (ret)
+		return ret;
 	mdma_lockdep_reclaim();
 	mdma.late_wq = alloc_workqueue("migrate_dma_late",
 				       WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
-	if (!mdma.late_wq)
+	if (!mdma.late_wq) {
+		cleanup_srcu_struct(&mdma.srcu);
 		return -ENOMEM;
+	}
 	ret = mdma_chans_init();
 	if (ret) {
 		destroy_workqueue(mdma.late_wq);
+		cleanup_srcu_struct(&mdma.srcu);
 		return ret;
 	}
 
@@ -307,6 +317,7 @@ static int __init mdma_init(void)
 		debugfs_remove_recursive(mdma_debugfs);
 		mdma_chans_exit();
 		destroy_workqueue(mdma.late_wq);
+		cleanup_srcu_struct(&mdma.srcu);
 	}
 	return ret;
 }
@@ -323,6 +334,7 @@ static void __exit mdma_exit(void)
 	 * is left; this waits for the work that freed the last of them.
 	 */
 	destroy_workqueue(mdma.late_wq);
+	cleanup_srcu_struct(&mdma.srcu);
 }
 module_exit(mdma_exit);
 
