@@ -776,6 +776,7 @@ static void copy_ahead(struct kunit *test)
 	struct migrate_hint hint = { .type = MIGRATE_HINT_PROVIDER,
 				     .provider = "kt-ahead" };
 	unsigned int nr = ARRAY_SIZE(kt_orders);
+	unsigned int parts = READ_ONCE(mo_batch_parts);
 	struct migrate_copy_floor floor;
 	struct kt_prov kp;
 	struct kt_batch kb;
@@ -794,7 +795,7 @@ static void copy_ahead(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, migrate_offload_part_bytes(SZ_2M), 0);
 	WRITE_ONCE(mo_batch_parts, 1);
 	KUNIT_EXPECT_EQ(test, migrate_offload_part_bytes(SZ_32M), 0);
-	WRITE_ONCE(mo_batch_parts, 4);
+	WRITE_ONCE(mo_batch_parts, parts);
 
 	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr,
 					     NUMA_NO_NODE, NUMA_NO_NODE), 0);

@@ -313,6 +313,8 @@ TEST(deep_batches)
 	ASSERT_EQ(knobs_set(&others, POLICY, "test"), 0);
 	policies_isolate(&others, "syscall_or_cpuset");
 	ASSERT_EQ(knobs_set(&others, MIG "batch_bytes", "2097152"), 0);
+	/* Copying ahead is off by default: cut a batch into quarters. */
+	ASSERT_EQ(knobs_set(&others, MIG "batch_parts", "4"), 0);
 	ASSERT_EQ(nm_alloc(&buf, 32UL << 20, 9), 0);
 
 	for (i = 0; i < ARRAY_SIZE(budgets_mb); i++) {
