@@ -2,7 +2,7 @@
 # The batch byte budget: move_pages() of MO_BENCH_BUDGET_MB MiB of 2 MiB
 # folios from node 0 to node 1 by a mover bound to node 0, for budgets
 # of 2, 8, 32 and 64 MiB under threads-2, dma-1 and dma-4 (and dma-4
-# with batch_parts 1, "dma-4-whole": no copying ahead), in paired
+# copying ahead in batch_parts 4, "dma-4-ahead"), in paired
 # rounds: every round measures "default" (offload off: the unpatched
 # path) first, then every setup x budget, so that each ratio compares
 # measurements taken minutes apart in the same boot. Also measures how
@@ -47,7 +47,7 @@ if [ -d $dma ] && [ -n "$sdxi" ]; then
 	nch=$(wc -l < $dma/in_use)
 	echo 0 > $dma/enabled
 	setups="$setups dma-1"
-	[ "$nch" -ge 4 ] && setups="$setups dma-4 dma-4-whole"
+	[ "$nch" -ge 4 ] && setups="$setups dma-4 dma-4-ahead"
 fi
 saved_budget=$(cat $mig/batch_bytes)
 saved_policy=$(sed 's/.*\[\(.*\)\].*/\1/' $mig/policy/syscall_or_cpuset)
@@ -61,9 +61,9 @@ setup() { # setup NAME BUDGET_MB
 	case $1 in
 	default) echo "$saved_policy" > $mig/policy/syscall_or_cpuset ;;
 	threads-*) threads_force; echo "${1#threads-}" > $thr/threads ;;
-	dma-*-whole)
-		setup "${1%-whole}" "$2"
-		echo 1 > $mig/batch_parts ;;
+	dma-*-ahead)
+		setup "${1%-ahead}" "$2"
+		echo 4 > $mig/batch_parts ;;
 	dma-*)
 		echo 1 > $dma/enabled; echo "${1#dma-}" > $dma/channels
 		echo 4096 > $dma/min_folio_size; echo 0 > $dma/min_batch_bytes
@@ -92,14 +92,14 @@ measure() {
 }
 
 fails=0
-echo 16384 > $tr/buffer_size_kb
+echo 2048 > $tr/buffer_size_kb
 measure default 2 0 > /dev/null	# warm-up
 for r in $(seq "$REPS"); do
 	measure default 2 "$r" || fails=$((fails + 1))
 	for s in $setups; do
 		for b in $BUDGETS; do
 			# One part at 2 MiB: copying ahead changes nothing.
-			[ "$s" = dma-4-whole ] && [ "$b" = 2 ] && continue
+			[ "$s" = dma-4-ahead ] && [ "$b" = 2 ] && continue
 			measure "$s" "$b" "$r" || fails=$((fails + 1))
 		done
 	done
