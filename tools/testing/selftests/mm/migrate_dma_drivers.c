@@ -69,7 +69,14 @@ static int engine_use(struct rig *r, unsigned int timeout_ms)
 	char t[16];
 
 	snprintf(t, sizeof(t), "%u", timeout_ms);
-	if (knobs_set(&r->knobs, DMAE("min_folio_size"), "4096") ||
+	/*
+	 * One THP per batch, as without offload: these tests count what
+	 * one batch on two channels does (a folio striped over both, one
+	 * timeout per stalled batch); deep_batches in migrate_offload
+	 * covers deeper ones.
+	 */
+	if (knobs_set(&r->knobs, MIG "batch_bytes", "2097152") ||
+	    knobs_set(&r->knobs, DMAE("min_folio_size"), "4096") ||
 	    knobs_set(&r->knobs, DMAE("min_batch_bytes"), "0") ||
 	    knobs_set(&r->knobs, DMAE("timeout_ms"), t) ||
 	    knobs_set(&r->knobs, DMAE("channels"), "2") ||
