@@ -91,7 +91,6 @@ int mo_batches_alloc(void)
 		return 0;
 	for_each_possible_cpu(cpu) {
 		struct mo_batch_slot *slot = per_cpu_ptr(&mo_batch_slots, cpu);
-
 		struct migrate_copy_batch *b;
 
 		if (slot->batch)

@@ -108,6 +108,8 @@ void mo_stats_read(struct migrate_offload_entry *e, struct mo_stats *sum)
 
 		for (i = 0; i < MO_NR_STATS; i++)
 			sum->v[i] += READ_ONCE(s->v[i]);
+		for (i = 0; i < MO_NR_WINDOWS; i++)
+			sum->window[i] += READ_ONCE(s->window[i]);
 	}
 }
 

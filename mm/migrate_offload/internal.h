@@ -97,10 +97,6 @@ bool mo_may_copy_ahead(void);
 bool mo_in_ahead_worker(void);
 void mo_ahead_init(struct migrate_copy_batch *b);
 
-/* Unmapped windows (window.c) */
-void mo_window_read(struct migrate_offload_entry *e,
-		    u64 window[MO_NR_WINDOWS]);
-
 /* Policy (policy.c) */
 struct mo_policy {
 	enum migrate_hint_type type;

@@ -253,13 +253,13 @@ STAT_ATTR(ahead, MO_STAT_AHEAD, 1);
 static ssize_t unmapped_us_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	u64 window[MO_NR_WINDOWS];
+	struct mo_stats sum;
 	int len = 0, i;
 
-	mo_window_read(to_entry(kobj), window);
+	mo_stats_read(to_entry(kobj), &sum);
 	for (i = 0; i < MO_NR_WINDOWS; i++)
 		len += sysfs_emit_at(buf, len, "%lu %llu\n", i ? 1UL << i : 0,
-				     window[i]);
+				     sum.window[i]);
 	return len;
 }
 

@@ -79,17 +79,3 @@ void migrate_offload_window_end(struct migrate_offload_window *w,
 		trace_migrate_offload_window(reason, w->nr,
 					     div_u64(w->sum, w->nr), w->max);
 }
-
-void mo_window_read(struct migrate_offload_entry *e, u64 window[MO_NR_WINDOWS])
-{
-	int cpu, i;
-
-	for (i = 0; i < MO_NR_WINDOWS; i++)
-		window[i] = 0;
-	for_each_possible_cpu(cpu) {
-		struct mo_stats *s = per_cpu_ptr(e->stats, cpu);
-
-		for (i = 0; i < MO_NR_WINDOWS; i++)
-			window[i] += READ_ONCE(s->window[i]);
-	}
-}
