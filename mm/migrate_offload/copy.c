@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
+#include <linux/shmem_fs.h>
 #include <linux/timekeeping.h>
 
 #include "internal.h"
@@ -44,12 +45,41 @@ static bool mo_copies_whole(const struct migrate_copy_provider *prov,
 	       !arch_folio_needs_cpu_copy(it->src);
 }
 
+/* What @src holds, as an index into the per-type counters. */
+static unsigned int mo_folio_type(struct folio *src)
+{
+	enum mo_stat_item type;
+
+	if (folio_test_hugetlb(src))
+		type = MO_STAT_HUGETLB;
+	else if (folio_test_swapcache(src))
+		type = MO_STAT_SWAPCACHE;
+	else if (folio_test_anon(src))
+		type = MO_STAT_ANON;
+	else if (shmem_mapping(folio_mapping(src)))
+		type = MO_STAT_SHMEM;
+	else
+		type = MO_STAT_FILE;
+	return type - MO_STAT_ANON;
+}
+
+static void mo_stat_add_types(struct migrate_offload_entry *e,
+			      const unsigned int *types)
+{
+	unsigned int t;
+
+	for (t = 0; t < MO_NR_TYPES; t++)
+		if (types[t])
+			mo_stat_add(e, MO_STAT_ANON + t, types[t]);
+}
+
 /* One call into the provider: account for what it did with each folio. */
 static void mo_call(struct migrate_offload_entry *e,
 		    struct migrate_copy_req *req)
 {
 	struct migrate_copy_provider *prov = e->prov;
 	unsigned int i, copied = 0, declined = 0, failed = 0, recopied = 0;
+	unsigned int types[MO_NR_TYPES] = {};
 	u64 bytes = 0, t0;
 
 	for (i = 0; i < req->nr; i++)
@@ -67,6 +97,7 @@ static void mo_call(struct migrate_offload_entry *e,
 			copied++;
 			bytes += folio_size(it->src);
 			recopied += !!it->failures;
+			types[mo_folio_type(it->src)]++;
 			it->by = e;
 			continue;
 		}
@@ -92,6 +123,7 @@ static void mo_call(struct migrate_offload_entry *e,
 	if (mo_in_ahead_worker())
 		mo_stat_add(e, MO_STAT_AHEAD, 1);
 	mo_stat_add(e, MO_STAT_FOLIOS, copied);
+	mo_stat_add_types(e, types);
 	mo_stat_add(e, MO_STAT_BYTES, bytes);
 	mo_stat_add(e, MO_STAT_DECLINED, declined);
 	mo_stat_add(e, MO_STAT_FAILED, failed);
@@ -160,6 +192,7 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
 {
 	struct migrate_offload_entry *e = mo_cpu_provider.entry;
 	unsigned int i, copied = 0, recopied = 0, failed = 0;
+	unsigned int types[MO_NR_TYPES] = {};
 	u64 bytes = 0, t0 = ktime_get_ns();
 
 	for (i = 0; i < b->nr; i++) {
@@ -175,6 +208,7 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
 		}
 		copied++;
 		recopied += !!it->failures;
+		types[mo_folio_type(it->src)]++;
 		bytes += folio_size(it->src);
 		it->by = e;
 		cond_resched();
@@ -186,6 +220,7 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
 		mo_stat_add(e, MO_STAT_BYTES, bytes);
 		mo_stat_add(e, MO_STAT_FAILED, failed);
 		mo_stat_add(e, MO_STAT_RECOPIED, recopied);
+		mo_stat_add_types(e, types);
 	}
 	return copied;
 }

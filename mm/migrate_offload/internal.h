@@ -27,8 +27,16 @@ enum mo_stat_item {
 	MO_STAT_RECOPIED,	/* folios it copied after another failed them */
 	MO_STAT_TIME_NS,	/* time spent in its copy callback */
 	MO_STAT_AHEAD,		/* calls made ahead, from the worker */
+	/* Folios it copied, by what they hold (mo_folio_type()). */
+	MO_STAT_ANON,		/* anonymous, not in the swap cache */
+	MO_STAT_SHMEM,		/* shmem, tmpfs and memfd */
+	MO_STAT_FILE,		/* other page cache */
+	MO_STAT_SWAPCACHE,	/* in the swap cache */
+	MO_STAT_HUGETLB,	/* hugetlb, anonymous or hugetlbfs */
 	MO_NR_STATS
 };
+
+#define MO_NR_TYPES	(MO_STAT_HUGETLB - MO_STAT_ANON + 1)
 
 /*
  * Unmapped windows of the folios a provider copied, by log2 of the

@@ -248,6 +248,11 @@ STAT_ATTR(skipped, MO_STAT_SKIPPED, 1);
 STAT_ATTR(recopied, MO_STAT_RECOPIED, 1);
 STAT_ATTR(time_us, MO_STAT_TIME_NS, NSEC_PER_USEC);
 STAT_ATTR(ahead, MO_STAT_AHEAD, 1);
+STAT_ATTR(folios_anon, MO_STAT_ANON, 1);
+STAT_ATTR(folios_shmem, MO_STAT_SHMEM, 1);
+STAT_ATTR(folios_file, MO_STAT_FILE, 1);
+STAT_ATTR(folios_swapcache, MO_STAT_SWAPCACHE, 1);
+STAT_ATTR(folios_hugetlb, MO_STAT_HUGETLB, 1);
 
 /* One line per bucket: the lower bound of its windows (us), the count. */
 static ssize_t unmapped_us_show(struct kobject *kobj,
@@ -276,6 +281,11 @@ static struct attribute *mo_stats_attrs[] = {
 	&stat_recopied_attr.attr,
 	&stat_time_us_attr.attr,
 	&stat_ahead_attr.attr,
+	&stat_folios_anon_attr.attr,
+	&stat_folios_shmem_attr.attr,
+	&stat_folios_file_attr.attr,
+	&stat_folios_swapcache_attr.attr,
+	&stat_folios_hugetlb_attr.attr,
 	&stat_unmapped_us_attr.attr,
 	NULL
 };
