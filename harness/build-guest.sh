@@ -16,7 +16,7 @@ log=$MO_LOGS/build-guest-$flavour.log
 # of our tree against its uapi headers. Every flavour's guest gets the same
 # binaries, so the unpatched kernel runs exactly the same benchmark.
 MM_TESTS=(migration rmap migrate_nodes migrate_bench migrate_offload migrate_callers
-	migrate_dma_drivers)
+	migrate_dma_drivers migrate_folio_types)
 tree=$MO_TREE
 hdr=$kb
 
@@ -34,7 +34,7 @@ if ! make -C "$tree/tools/testing/selftests/mm" OUTPUT="$st" \
 	grep -E 'error|warning' "$log" | head -n 20 >&2
 	die "selftests build failed; see $log"
 fi
-if grep -E '(migrate_nodes|migrate_bench|migrate_offload|migrate_callers|migrate_dma_drivers|mo_knobs|numa_move)\.c:[0-9]+:[0-9]+: warning' "$log" >&2; then
+if grep -E '(migrate_nodes|migrate_bench|migrate_offload|migrate_callers|migrate_dma_drivers|migrate_folio_types|mo_knobs|numa_move)\.c:[0-9]+:[0-9]+: warning' "$log" >&2; then
 	die "our selftests build with warnings; see $log"
 fi
 

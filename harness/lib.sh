@@ -39,7 +39,7 @@ MO_JOBS=${MO_JOBS:-$(nproc)}
 # flavour's, so that every patch is built with what the test kernel has.
 mo_kconfig_frags() {
 	case $1 in
-	test)	 echo base debug offload cxl ;;
+	test)	 echo base debug offload cxl swap ;;
 	bench)	 echo base offload ;;
 	vanilla) echo base ;;
 	*)	 return 1 ;;
