@@ -114,8 +114,22 @@ def group(rows, kind, key):
     out = {}
     for r in rows:
         if r["kind"] == kind:
-            out.setdefault((r["setup"], int(r[key])), []).append(r)
+            out.setdefault((r["setup"], key(r) if callable(key) else int(r[key])),
+                           []).append(r)
     return out
+
+
+def mem_key(r):
+    """Columns of the memory type table: anonymous, shmem, then hugetlb,
+    each by folio size."""
+    rank = {"anon": 0, "shmem": 1, "hugetlb": 2}
+    return (rank.get(r.get("mem", "anon"), 3), int(r["size_kb"]), r.get("mem", "anon"))
+
+
+def mem_name(k):
+    kb, mem = k[1], k[2]
+    return "%s %s" % (mem, "%d MiB" % (kb // 1024) if kb < 1048576 else
+                      "%d GiB" % (kb // 1048576))
 
 
 def stats(rs):
@@ -167,6 +181,7 @@ def main():
             f.write(" ".join("%s=%s" % kv for kv in r.items()) + "\n")
     sizes = group(rows, "size", "size_kb")
     counts = group(rows, "count", "mib")
+    types = group(rows, "type", mem_key)
     md = ["### move_pages() node 0 -> node 1, GB/s by folio size (TCG emulation)",
           "",
           "Median GB/s (speed-up over the same boot's default, offload off,",
@@ -181,6 +196,11 @@ def main():
     if counts:
         md += ["", "### 2 MiB folios by count (GB/s, TCG emulation)", ""]
         md += table(counts, "mib", "MiB", lambda k: "%d x 2 MiB" % (k // 2))
+    if types:
+        md += ["", "### By memory type: GB/s (TCG emulation)", "",
+               "Anonymous and shmem THPs, hugetlb pages; each cell as above,",
+               "the ratio to the same boot's default (offload off).", ""]
+        md += table(types, "mem", "", mem_name)
     # The guard: with offload enabled at default thresholds, small folios
     # must not lose against offload off in the same boot (target 0.98x).
     md.append("")

@@ -5,18 +5,31 @@
  * by word after every move, so a fast but wrong kernel cannot win.
  *
  *   migrate_bench [-m MiB] [-r reps] [-s KiB,KiB,...] [-f node] [-t node]
+ *                 [-k anon|shmem|hugetlb]
+ *
+ * -k says what memory moves: anonymous (the default), shmem (a memfd,
+ * with shmem THPs when the size is 2 MiB) or hugetlb pages of the size
+ * asked for (which must be reserved on both nodes beforehand).
  *
  * Prints a table and one "raw:" line per repetition for scripts.
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "hugepage_settings.h"
 #include "numa_move.h"
 #include "vm_util.h"
+
+enum mem_kind { MEM_ANON, MEM_SHMEM, MEM_HUGETLB };
+static enum mem_kind kind = MEM_ANON;
 
 #define MAX_SIZES	16
 #define MAX_REPS	64
@@ -48,6 +61,60 @@ static int order_of(unsigned long kib)
 	return order;
 }
 
+/*
+ * A shared memfd or a hugetlb mapping instead of nm_alloc()'s anonymous
+ * one: the same struct nm_buf, so the moves and checks are the same.
+ */
+static int alloc_kind(struct nm_buf *b, size_t len, int order)
+{
+	int fd = -1, flags = MAP_SHARED;
+	unsigned long i;
+
+	memset(b, 0, sizeof(*b));
+	len = (len + (psize() << order) - 1) & ~((psize() << order) - 1);
+	if (kind == MEM_SHMEM) {
+		fd = memfd_create("migrate_bench", 0);
+		if (fd < 0 || ftruncate(fd, len))
+			goto fail;
+	} else {
+		flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			((order + __builtin_ctzl(psize())) << MAP_HUGE_SHIFT);
+	}
+	b->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (b->map == MAP_FAILED)
+		return -errno;
+	b->addr = b->map;
+	b->len = len;
+	b->map_len = len;
+	b->nr_pages = len / psize();
+	b->pages = calloc(b->nr_pages, sizeof(*b->pages));
+	b->nodes = calloc(b->nr_pages, sizeof(*b->nodes));
+	b->status = calloc(b->nr_pages, sizeof(*b->status));
+	if (!b->pages || !b->nodes || !b->status) {
+		nm_free(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < b->nr_pages; i++)
+		b->pages[i] = b->addr + i * psize();
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -errno;
+}
+
+/* shmem THPs for a 2 MiB size, base pages otherwise; popped after. */
+static void use_shmem_order(int order)
+{
+	struct thp_settings s;
+
+	thp_read_settings(&s);
+	s.shmem_enabled = order == 9 ? SHMEM_ALWAYS : SHMEM_NEVER;
+	thp_push_settings(&s);
+}
+
 /* One folio size: returns 0, or 1 on a failed move or a corrupt byte. */
 static int bench_size(unsigned long kib, size_t total, int reps, int src,
 		      int dst)
@@ -57,14 +124,21 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 	unsigned long misplaced, nodemask;
 	struct nm_buf b;
 	size_t bad;
+	int ret;
 
-	if (order < 0 || nm_use_folio_order(order)) {
+	if (order < 0 || nm_use_folio_order(kind == MEM_ANON ? order : 0)) {
 		printf("%8lu  (folio size not supported, skipped)\n", kib);
 		return 0;
 	}
-	if (nm_alloc(&b, total, order)) {
+	if (kind == MEM_SHMEM)
+		use_shmem_order(order);
+	ret = kind == MEM_ANON ? nm_alloc(&b, total, order) :
+	      alloc_kind(&b, total, order);
+	if (ret) {
+		if (kind == MEM_SHMEM)
+			thp_pop_settings();
 		nm_restore_folio_order();
-		printf("%8lu  (allocation failed)\n", kib);
+		printf("%8lu  (allocation failed: %s)\n", kib, strerror(-ret));
 		return 1;
 	}
 	/* Fault it in on @src: then only the timed move copies anything. */
@@ -98,11 +172,15 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 	       b.len / secs[0] / 1e9,
 	       100.0 * ((double)(1UL << order) * orders[order]) / b.nr_pages);
 	nm_free(&b);
+	if (kind == MEM_SHMEM)
+		thp_pop_settings();
 	nm_restore_folio_order();
 	return 0;
 fail:
 	printf("%8lu  move to node %d or %d failed\n", kib, src, dst);
 	nm_free(&b);
+	if (kind == MEM_SHMEM)
+		thp_pop_settings();
 	nm_restore_folio_order();
 	return 1;
 }
@@ -115,7 +193,7 @@ int main(int argc, char **argv)
 	size_t total = 256UL << 20;
 	char *tok;
 
-	while ((opt = getopt(argc, argv, "m:r:s:f:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:s:f:t:k:")) != -1) {
 		switch (opt) {
 		case 'm':
 			total = strtoul(optarg, NULL, 0) << 20;
@@ -135,9 +213,21 @@ int main(int argc, char **argv)
 		case 't':
 			dst = atoi(optarg);
 			break;
+		case 'k':
+			if (!strcmp(optarg, "anon"))
+				kind = MEM_ANON;
+			else if (!strcmp(optarg, "shmem"))
+				kind = MEM_SHMEM;
+			else if (!strcmp(optarg, "hugetlb"))
+				kind = MEM_HUGETLB;
+			else
+				goto usage;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-m MiB] [-r reps] %s\n",
-				argv[0], "[-s KiB,...] [-f node] [-t node]");
+usage:
+			fprintf(stderr, "usage: %s [-m MiB] [-r reps] %s %s\n",
+				argv[0], "[-s KiB,...] [-f node] [-t node]",
+				"[-k anon|shmem|hugetlb]");
 			return 2;
 		}
 	}
