@@ -116,6 +116,10 @@ if [ -n "${MO_ONLY:-}" ]; then
 	boot check-only "$MO_ONLY" --kunit
 else
 	boot check-main "$PLAN" --kunit
+	# 1 GiB hugetlb pages, reserved at boot on nodes 1 and 2 (1 GiB of
+	# each node's 2 GiB): a boot of its own, to leave the others be.
+	(export MO_APPEND="hugepagesz=1G hugepages=1:1,2:1"
+	 boot check-huge folio_types_1g)
 	# CXL memory needs Debian's QEMU 10 (vm.sh MO_CXL=1): a boot of its own.
 	(export MO_CXL=1; boot check-cxl cxl)
 	# The harness must notice a kernel crash: crash one on purpose.

@@ -48,18 +48,20 @@ static bool mo_copies_whole(const struct migrate_copy_provider *prov,
 /* What @src holds, as an index into the per-type counters. */
 static unsigned int mo_folio_type(struct folio *src)
 {
+	struct address_space *mapping;
 	enum mo_stat_item type;
 
-	if (folio_test_hugetlb(src))
+	if (folio_test_hugetlb(src)) {
 		type = MO_STAT_HUGETLB;
-	else if (folio_test_swapcache(src))
+	} else if (folio_test_swapcache(src)) {
 		type = MO_STAT_SWAPCACHE;
-	else if (folio_test_anon(src))
+	} else if (folio_test_anon(src)) {
 		type = MO_STAT_ANON;
-	else if (shmem_mapping(folio_mapping(src)))
-		type = MO_STAT_SHMEM;
-	else
-		type = MO_STAT_FILE;
+	} else {
+		mapping = folio_mapping(src);
+		type = mapping && shmem_mapping(mapping) ? MO_STAT_SHMEM :
+			MO_STAT_FILE;
+	}
 	return type - MO_STAT_ANON;
 }
 
