@@ -4,8 +4,9 @@
 # each folio size, under every setup the kernel offers, MO_BENCH_REPS
 # rounds in which the setups take turns (so drift hits them alike); then
 # 2 MiB folios by count, then by memory type (anonymous and shmem THPs,
-# 2 MiB and, when two can be reserved, 1 GiB hugetlb pages) on a few
-# setups. One "row" line per measurement; harness/bench-
+# 2 MiB hugetlb pages) on a few setups. With mo.bench_huge=1 (a boot that
+# reserved a 1 GiB hugetlb page on nodes 1 and 2) only 1 GiB hugetlb
+# pages, from node 1 to node 2. One "row" line per measurement; harness/bench-
 # report.py turns them into tables and a plot. Numbers come from TCG
 # emulation (and an emulated DMA engine that copies with host memcpy):
 # compare ratios within one run only.
@@ -21,6 +22,7 @@ for kv in $(cat /proc/cmdline); do
 	mo.bench_reps=*) REPS=${kv#*=} ;;
 	mo.bench_counts=*) COUNTS=$(echo "${kv#*=}" | tr , ' ') ;;
 	mo.bench_sizes=*) SIZES=$(echo "${kv#*=}" | tr , ' ') ;;
+	mo.bench_huge=1) HUGE=1 ;;
 	esac
 done
 
@@ -107,7 +109,7 @@ setup() {
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
-measure() { # measure SIZE_KB MIB KIND [MEMORY]
+measure() { # measure SIZE_KB MIB KIND [MEMORY [FROM TO]]
 	# Start from compacted memory: whether node 1 still has free 2 MiB
 	# blocks (or the THPs must be split and moved page by page) would
 	# otherwise depend on what the setups before left behind.
@@ -116,26 +118,30 @@ measure() { # measure SIZE_KB MIB KIND [MEMORY]
 	c0=$(copy_us)
 	# On node 0's CPUs, as the buffer: only the timed move copies, and
 	# helper threads placed on the destination node get its CPUs.
-	ns=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" -k "${4:-anon}" |
+	ns=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" -k "${4:-anon}" \
+		-f "${5:-0}" -t "${6:-1}" |
 		sed -n 's/^raw:.* ns=//p')
 	[ -n "$ns" ] || { echo "# migrate_bench failed: $s ${4:-anon} $1 KiB x $2 MiB"; return 1; }
 	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 ))"
 }
 
-# hugetlb pages of SIZE_KB on nodes 0 and 1: hugetlb SIZE_KB COUNT; the
-# count reserved on both is the status.
+# hugetlb pages of SIZE_KB on nodes: hugetlb SIZE_KB COUNT NODE...; the
+# count reserved on each is the status.
 hugetlb() {
-	for n in 0 1; do
-		f=/sys/devices/system/node/node$n/hugepages/hugepages-${1}kB/nr_hugepages
+	kb=$1 nr=$2
+	shift 2
+	for n in "$@"; do
+		f=/sys/devices/system/node/node$n/hugepages/hugepages-${kb}kB/nr_hugepages
 		[ -w $f ] || return 1
-		echo "$2" > $f 2>/dev/null
-		[ "$(cat $f)" -ge "$2" ] || return 1
+		echo "$nr" > $f 2>/dev/null
+		[ "$(cat $f)" -ge "$nr" ] || return 1
 	done
 }
 
 fails=0
 setup default
 migrate_bench -m 64 -r 1 -s 2048 > /dev/null	# warm-up
+[ -n "${HUGE:-}" ] && SIZES= COUNTS=
 for round in $(seq "$REPS"); do
 	for sz in $SIZES; do
 		for s in $setups; do
@@ -158,25 +164,28 @@ tsetups=
 for s in $setups; do
 	case $s in vanilla|default|threads-2|dma-4) tsetups="$tsetups $s" ;; esac
 done
-mems="anon:2048:$MB shmem:2048:$MB"
-hugetlb 2048 $((MB / 2)) && mems="$mems hugetlb:2048:$MB"
-if hugetlb 1048576 1; then
-	mems="$mems hugetlb:1048576:1024"
+if [ -n "${HUGE:-}" ]; then
+	mems=
+	if hugetlb 1048576 1 1 2; then
+		mems="hugetlb:1048576:1024:1:2"
+	else
+		echo "# no 1 GiB hugetlb page on nodes 1 and 2: no 1 GiB row"
+		fails=$((fails + 1))
+	fi
 else
-	echo "# no 1 GiB hugetlb page on both nodes 0 and 1: no 1 GiB row"
-	hugetlb 1048576 0
+	mems="anon:2048:$MB:0:1 shmem:2048:$MB:0:1"
+	hugetlb 2048 $((MB / 2)) 0 1 && mems="$mems hugetlb:2048:$MB:0:1"
 fi
 for round in $(seq "$REPS"); do
 	for m in $mems; do
 		set -- $(echo $m | tr : ' ')
 		for s in $tsetups; do
 			setup $s
-			measure "$2" "$3" type "$1" || fails=$((fails + 1))
+			measure "$2" "$3" type "$1" "$4" "$5" || fails=$((fails + 1))
 		done
 	done
 done
-hugetlb 2048 0
-hugetlb 1048576 0
+[ -n "${HUGE:-}" ] || hugetlb 2048 0 0 1
 setup default
 [ $kernel = patched ] && cat $mig/providers/*/stats/failed | awk '{ s += $1 } END { print "# folios failed by providers: " s }'
 [ $fails = 0 ]
