@@ -74,11 +74,15 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 		enum migrate_copy_kind kind = e->prov->kind;
 		int rating = READ_ONCE(e->rating);
 
-		if (n == MO_MAX_CHAIN)
-			break;
 		if (kind == MIGRATE_COPY_CPU || !READ_ONCE(e->enabled) ||
 		    !mo_hint_matches(type, name, e, kind))
 			continue;
+		/* A full chain keeps the best rated: the lowest makes room. */
+		if (n == MO_MAX_CHAIN) {
+			if (READ_ONCE(chain[n - 1]->rating) >= rating)
+				continue;
+			n--;
+		}
 		/* Insertion sort: chains are short. */
 		for (i = n; i > 0 && READ_ONCE(chain[i - 1]->rating) < rating; i--)
 			chain[i] = chain[i - 1];

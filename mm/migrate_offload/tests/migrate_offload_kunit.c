@@ -120,6 +120,32 @@ static int kt_chain(const struct migrate_hint *hint, enum migrate_reason r,
 
 static struct kt_prov kt_thr, kt_dma_a, kt_dma_b;
 
+/*
+ * More enabled providers than a chain holds, registered lowest rated
+ * first: the best rated make the chain, whatever their place in the list.
+ */
+static struct kt_prov kt_many[MO_MAX_CHAIN + 2];
+static char kt_many_names[MO_MAX_CHAIN + 2][16];
+
+static void chain_keeps_best_rated(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
+	const char *names[MO_MAX_CHAIN];
+	int i, nr = ARRAY_SIZE(kt_many);
+
+	for (i = 0; i < nr; i++) {
+		snprintf(kt_many_names[i], sizeof(kt_many_names[i]),
+			 "kt-many-%d", i);
+		kt_init(&kt_many[i], kt_many_names[i], MIGRATE_COPY_DMA, 10 + i);
+		kt_register(test, &kt_many[i]);
+	}
+	KUNIT_EXPECT_EQ(test, kt_chain(&hint, MR_SYSCALL, names), MO_MAX_CHAIN);
+	for (i = 0; i < MO_MAX_CHAIN; i++)
+		KUNIT_EXPECT_STREQ(test, names[i], kt_many_names[nr - 1 - i]);
+	for (i = 0; i < nr; i++)
+		kt_unregister(&kt_many[i]);
+}
+
 static void chain_by_hint(struct kunit *test)
 {
 	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
@@ -912,6 +938,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(register_rejects),
 	KUNIT_CASE(policy_parse),
 	KUNIT_CASE(chain_by_hint),
+	KUNIT_CASE(chain_keeps_best_rated),
 	KUNIT_CASE(node_preference),
 	KUNIT_CASE(thresholds_and_caps),
 	KUNIT_CASE(floor_and_budget),
