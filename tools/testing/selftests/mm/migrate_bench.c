@@ -68,7 +68,6 @@ static int order_of(unsigned long kib)
 static int alloc_kind(struct nm_buf *b, size_t len, int order)
 {
 	int fd = -1, flags = MAP_SHARED;
-	unsigned long i;
 
 	memset(b, 0, sizeof(*b));
 	len = (len + (psize() << order) - 1) & ~((psize() << order) - 1);
@@ -85,20 +84,8 @@ static int alloc_kind(struct nm_buf *b, size_t len, int order)
 		close(fd);
 	if (b->map == MAP_FAILED)
 		return -errno;
-	b->addr = b->map;
-	b->len = len;
 	b->map_len = len;
-	b->nr_pages = len / psize();
-	b->pages = calloc(b->nr_pages, sizeof(*b->pages));
-	b->nodes = calloc(b->nr_pages, sizeof(*b->nodes));
-	b->status = calloc(b->nr_pages, sizeof(*b->status));
-	if (!b->pages || !b->nodes || !b->status) {
-		nm_free(b);
-		return -ENOMEM;
-	}
-	for (i = 0; i < b->nr_pages; i++)
-		b->pages[i] = b->addr + i * psize();
-	return 0;
+	return nm_wrap(b, b->map, len);
 fail:
 	if (fd >= 0)
 		close(fd);

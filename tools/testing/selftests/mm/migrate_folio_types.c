@@ -61,16 +61,6 @@ enum ft_kind {
 	FT_HUGETLB_SHARED,
 };
 
-/* A different value in every word, so a misplaced page shows up too. */
-static inline uint64_t ft_word(uint64_t seed, uint64_t index)
-{
-	uint64_t x = seed + index * 0x9e3779b97f4a7c15ULL;
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* Count the words of @p (at word @first of the pattern) that are wrong. */
 static size_t ft_bad_words(const uint64_t *p, size_t first, size_t n,
 			   uint64_t seed)
@@ -78,7 +68,7 @@ static size_t ft_bad_words(const uint64_t *p, size_t first, size_t n,
 	size_t i, bad = 0;
 
 	for (i = 0; i < n; i++)
-		bad += p[i] != ft_word(seed, first + i);
+		bad += p[i] != nm_word(seed, first + i);
 	return bad;
 }
 
@@ -255,33 +245,6 @@ static int map_anon(struct nm_buf *b, size_t len, int flags)
 	return b->map == MAP_FAILED ? -errno : 0;
 }
 
-/* The rest of what nm_alloc() sets up, for a mapping made here. */
-static int buf_finish(struct nm_buf *b)
-{
-	unsigned long i;
-
-	b->addr = b->map;
-	b->len = b->map_len;
-	b->nr_pages = b->len / psize();
-	b->pages = calloc(b->nr_pages, sizeof(*b->pages));
-	b->nodes = calloc(b->nr_pages, sizeof(*b->nodes));
-	b->status = calloc(b->nr_pages, sizeof(*b->status));
-	if (!b->pages || !b->nodes || !b->status)
-		return -ENOMEM;
-	for (i = 0; i < b->nr_pages; i++)
-		b->pages[i] = b->addr + i * psize();
-	return 0;
-}
-
-static void fill(struct nm_buf *b, uint64_t seed)
-{
-	uint64_t *w = (uint64_t *)b->addr;
-	size_t i;
-
-	for (i = 0; i < b->len / 8; i++)
-		w[i] = ft_word(seed, i);
-}
-
 /* How many pages of the buffer are in the swap cache (kpageflags). */
 static unsigned long to_swapcache_count(struct nm_buf *b)
 {
@@ -396,7 +359,7 @@ FIXTURE_SETUP(types)
 				   variant->kind == FT_HUGETLB_ANON ?
 				   MAP_HUGETLB : 0), 0);
 	}
-	ASSERT_EQ(buf_finish(&self->buf), 0);
+	ASSERT_EQ(nm_wrap(&self->buf, self->buf.map, self->buf.map_len), 0);
 }
 
 FIXTURE_TEARDOWN(types)
@@ -467,7 +430,7 @@ static void move_and_check(struct __test_metadata *_metadata,
 	int i, j, moves = 0, tries = 0;
 	pid_t child = -1;
 
-	fill(b, seed);
+	nm_fill(b, seed);
 	if (kind == FT_SWAPCACHE) {
 		cached = to_swapcache(b, &child);
 		ASSERT_GE(child, 0);
@@ -524,12 +487,12 @@ static void move_and_check(struct __test_metadata *_metadata,
 		return;
 	/* Dirty the moved folios with write(): the mapping sees it all. */
 	for (off = 0; off < b->len; off += 4096) {
-		uint64_t w = ft_word(seed + 1, off / 8);
+		uint64_t w = nm_word(seed + 1, off / 8);
 
 		ASSERT_EQ(pwrite(self->fd, &w, 8, off), 8);
 	}
 	for (off = 0, bad = 0; off < b->len; off += 4096)
-		bad += *(uint64_t *)(b->addr + off) != ft_word(seed + 1, off / 8);
+		bad += *(uint64_t *)(b->addr + off) != nm_word(seed + 1, off / 8);
 	EXPECT_EQ(bad, 0);
 }
 
@@ -653,7 +616,7 @@ FIXTURE_SETUP(hugetlb)
 				   MAP_HUGETLB | (variant->size >= 1UL << 30 ?
 						  30 << MAP_HUGE_SHIFT : 0)), 0);
 	}
-	ASSERT_EQ(buf_finish(&self->buf), 0);
+	ASSERT_EQ(nm_wrap(&self->buf, self->buf.map, self->buf.map_len), 0);
 }
 
 FIXTURE_TEARDOWN(hugetlb)

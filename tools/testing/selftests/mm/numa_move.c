@@ -77,6 +77,7 @@ void nm_restore_folio_order(void)
 int nm_alloc(struct nm_buf *b, size_t len, unsigned int order)
 {
 	size_t align = (size_t)psize() << order;
+	char *addr;
 
 	memset(b, 0, sizeof(*b));
 	len = (len + align - 1) & ~(align - 1);
@@ -85,13 +86,22 @@ int nm_alloc(struct nm_buf *b, size_t len, unsigned int order)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (b->map == MAP_FAILED)
 		return -errno;
-	b->addr = (char *)(((uintptr_t)b->map + align - 1) & ~(align - 1));
-	b->len = len;
+	addr = (char *)(((uintptr_t)b->map + align - 1) & ~(align - 1));
 	if (order)
-		madvise(b->addr, len, MADV_HUGEPAGE);
+		madvise(addr, len, MADV_HUGEPAGE);
 	else
-		madvise(b->addr, len, MADV_NOHUGEPAGE);
+		madvise(addr, len, MADV_NOHUGEPAGE);
+	return nm_wrap(b, addr, len);
+}
 
+/*
+ * The per-page arrays for @len bytes at @addr, in a mapping the caller
+ * made (b->map and b->map_len, when set, are what nm_free() unmaps).
+ */
+int nm_wrap(struct nm_buf *b, char *addr, size_t len)
+{
+	b->addr = addr;
+	b->len = len;
 	b->nr_pages = len / psize();
 	b->pages = calloc(b->nr_pages, sizeof(*b->pages));
 	b->nodes = calloc(b->nr_pages, sizeof(*b->nodes));
@@ -114,16 +124,6 @@ void nm_free(struct nm_buf *b)
 	free(b->nodes);
 	free(b->status);
 	memset(b, 0, sizeof(*b));
-}
-
-/* A different value in every word, so a misplaced page shows up too. */
-static inline uint64_t nm_word(uint64_t seed, uint64_t index)
-{
-	uint64_t x = seed + index * 0x9e3779b97f4a7c15ULL;
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
 }
 
 void nm_fill(struct nm_buf *b, uint64_t seed)

@@ -22,10 +22,21 @@ struct nm_buf {
 	unsigned long nr_pages;
 };
 
+/* A different value in every word, so a misplaced page shows up too. */
+static inline uint64_t nm_word(uint64_t seed, uint64_t index)
+{
+	uint64_t x = seed + index * 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 int nm_mem_nodes(int *nodes, int max);
 int nm_use_folio_order(unsigned int order);
 void nm_restore_folio_order(void);
 int nm_alloc(struct nm_buf *b, size_t len, unsigned int order);
+int nm_wrap(struct nm_buf *b, char *addr, size_t len);
 void nm_free(struct nm_buf *b);
 void nm_fill(struct nm_buf *b, uint64_t seed);
 size_t nm_verify(const struct nm_buf *b, uint64_t seed, size_t *first_bad);
