@@ -117,6 +117,7 @@ static inline void mdma_stat_add(enum mdma_stat s, long v)
 
 /* dma_chans.c */
 int mdma_chans_scan(void);
+int mdma_chans_set_devices(const char *list);
 int mdma_chans_enable(bool enable);
 void mdma_chans_failed(struct mdma_chan *mc, bool failed);
 void mdma_chans_retire(struct mdma_chan *mc, int err);

@@ -8,7 +8,9 @@
  * while it is enabled: a disabled provider leaves every channel to other
  * dmaengine clients (ntb_transport wants PTDMA's only channel). Channels
  * are taken when the provider is enabled and on request (a write to
- * "devices" or "rescan"), given back when it is disabled.
+ * "devices" or "rescan"), given back when it is disabled. "devices"
+ * only takes names of engines that exist (mdma_engine_exists()): a
+ * typo would otherwise give back every channel.
  *
  * A channel is taken only if its driver can stop it: a batch that timed
  * out terminates its transfers, and only device_terminate_all() plus
@@ -36,6 +38,7 @@
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
+#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/lockdep.h>
 #include <linux/notifier.h>
@@ -61,6 +64,117 @@ static bool mdma_dev_wanted(const char *name)
 		p += *p == ',';
 	}
 	return false;
+}
+
+/*
+ * Is there an engine of this name? An engine's name is that of the
+ * device its driver registered with dmaengine (chan->device->dev), the
+ * name mdma_dev_wanted() matches: the parent of each of its channels'
+ * devices in the "dma" class (/sys/class/dma/dma0chan0/device).
+ *
+ * dmaengine keeps its list of engines, and the class, to itself, so the
+ * engines are looked up in the driver core with class_find_device() on
+ * that class. It sees every channel, ours, other clients' or free,
+ * takes no dmaengine lock and no channel. The class is reached through
+ * a channel: one we hold or, when we hold none, one that
+ * dma_request_channel() offers to a filter that notes it and declines
+ * it, as it declines every channel, so nothing is taken. (Such a walk
+ * alone would not do: dmaengine offers filters free channels only, and
+ * an engine whose channels another client holds is still a name the
+ * admin may want.) dmaengine is built in and never unregisters the
+ * class: the pointer is kept once found. Until a channel has been seen
+ * (none registered, or every one held by other clients since the module
+ * loaded) every name is refused: there is no engine the provider could
+ * take a channel of anyway.
+ */
+static const struct class *mdma_dma_class;
+
+static bool mdma_note_class(struct dma_chan *chan, void *param)
+{
+	mdma_dma_class = chan->dev->device.class;
+	return false;
+}
+
+/* Under scan_lock, which orders the writers of mdma_dma_class. */
+static const struct class *mdma_find_class(void)
+{
+	struct dma_chan *chan;
+	dma_cap_mask_t any;
+	unsigned int i;
+
+	lockdep_assert_held(&mdma.scan_lock);
+	for (i = 0; !mdma_dma_class && i < MDMA_MAX_CHANS; i++)
+		if (mdma.chans[i].chan)
+			mdma_dma_class = mdma.chans[i].chan->dev->device.class;
+	if (!mdma_dma_class) {
+		/* No capability asked for: every engine's free channels. */
+		dma_cap_zero(any);
+		chan = dma_request_channel(any, mdma_note_class, NULL);
+		/* The filter declined every channel: nothing to give back. */
+		if (WARN_ON_ONCE(chan))
+			dma_release_channel(chan);
+	}
+	return mdma_dma_class;
+}
+
+struct mdma_name {
+	const char *name;
+	size_t len;
+};
+
+static int mdma_engine_match(struct device *dev, const void *data)
+{
+	const struct mdma_name *n = data;
+	const char *name;
+
+	if (!dev->parent)
+		return 0;
+	name = dev_name(dev->parent);
+	return strlen(name) == n->len && !strncmp(name, n->name, n->len);
+}
+
+static bool mdma_engine_exists(const char *name, size_t len)
+{
+	const struct class *class = mdma_find_class();
+	struct mdma_name n = { .name = name, .len = len };
+	struct device *dev;
+
+	if (!class)
+		return false;
+	dev = class_find_device(class, NULL, &n, mdma_engine_match);
+	put_device(dev);
+	return dev;
+}
+
+/*
+ * Under scan_lock. The form first, so that a malformed list fails the
+ * same way whatever engines there are: names separated by single
+ * commas, none empty, no blanks.
+ */
+static int mdma_check_devices(const char *list)
+{
+	const char *p;
+	size_t n;
+
+	if (!*list)
+		return 0;
+	for (p = list; *p; p++)
+		if (isspace(*p))
+			return -EINVAL;
+	for (p = list; ; p += n + 1) {
+		n = strcspn(p, ",");
+		if (!n)
+			return -EINVAL;
+		if (!p[n])
+			break;
+	}
+	for (p = list; ; p += n + 1) {
+		n = strcspn(p, ",");
+		if (!mdma_engine_exists(p, n))
+			return -ENODEV;
+		if (!p[n])
+			return 0;
+	}
 }
 
 /* Why a channel cannot be used, or NULL. */
@@ -237,6 +351,35 @@ int mdma_chans_scan(void)
 		nr = mdma_scan_locked();
 	mutex_unlock(&mdma.scan_lock);
 	return nr;
+}
+
+/**
+ * mdma_chans_set_devices() - change the engines the provider may use
+ * @list: comma-separated engine names; empty for every engine
+ *
+ * The list is checked, set and acted upon (channels of engines no longer
+ * listed given back, those of listed ones taken while the provider is
+ * enabled) under scan_lock: a scan, an unregistering channel or another
+ * writer sees the old list with its channels or the new one. A list
+ * refused leaves both as they were. An engine that goes away after the
+ * check stays listed, with no channel, as when it goes away later.
+ *
+ * Return: 0; -EINVAL for an empty name, a blank or a stray comma;
+ * -ENODEV for a name that is no engine's.
+ */
+int mdma_chans_set_devices(const char *list)
+{
+	int ret;
+
+	mutex_lock(&mdma.scan_lock);
+	ret = mdma_check_devices(list);
+	if (!ret) {
+		strscpy(mdma.devices, list, sizeof(mdma.devices));
+		if (mdma.enabled)
+			mdma_scan_locked();
+	}
+	mutex_unlock(&mdma.scan_lock);
+	return ret;
 }
 
 /**

@@ -10,7 +10,7 @@
  * Knobs in that directory:
  *   devices     engines to use, comma-separated device names (empty: all);
  *               writing it takes and gives back channels accordingly
- *   rescan      write anything: take channels that appeared since
+ *   rescan      write 1: take channels that appeared since
  *   in_use      the channels held, with their NUMA node
  *   refused     channels of wanted engines it will not use, and why
  *   channels    most channels one batch is spread over
@@ -33,6 +33,7 @@
 #include <linux/sysfs.h>
 
 #include "dma.h"
+#include "knob.h"
 
 struct mdma mdma = {
 	.stripe = 4,
@@ -87,28 +88,44 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/*
+ * A newline alone is the empty list: every engine. Anything else is a
+ * list of names, which mdma_chans_set_devices() checks against the
+ * engines there are before anything changes.
+ */
 static ssize_t devices_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	char list[MDMA_DEVICES_LEN];
+	char list[MDMA_DEVICES_LEN] = "";
+	int len, ret;
 
-	if (strscpy(list, buf, sizeof(list)) < 0)
-		return -EINVAL;
-	strim(list);
-	if (strpbrk(list, " \t\n"))
-		return -EINVAL;
-	mutex_lock(&mdma.scan_lock);
-	strscpy(mdma.devices, list, sizeof(mdma.devices));
-	mutex_unlock(&mdma.scan_lock);
-	mdma_chans_scan();
-	return count;
+	if (count != 1 || *buf != '\n') {
+		len = mo_knob_len(buf, count);
+		if (len < 0)
+			return len;
+		if (len >= MDMA_DEVICES_LEN)
+			return -EINVAL;
+		memcpy(list, buf, len);
+		list[len] = '\0';
+	}
+	ret = mdma_chans_set_devices(list);
+	return ret ? : count;
 }
 
 static struct kobj_attribute devices_attr = __ATTR_RW(devices);
 
+/*
+ * Only "1": the file is a trigger, not a boolean, and "0" taking
+ * channels would be a surprise.
+ */
 static ssize_t rescan_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
+	static const char * const one[] = { "1" };
+	int ret = mo_knob_word(buf, count, one, ARRAY_SIZE(one));
+
+	if (ret < 0)
+		return ret;
 	mdma_chans_scan();
 	return count;
 }
@@ -173,8 +190,8 @@ static ssize_t mdma_knob_store(struct kobject *kobj,
 			       const char *buf, size_t count)
 {
 	struct mdma_knob *k = container_of(attr, struct mdma_knob, attr);
-	unsigned int v;
-	int ret = kstrtouint(buf, 0, &v);
+	u32 v;
+	int ret = mo_knob_u32(buf, count, 0, &v);
 
 	if (ret)
 		return ret;

@@ -112,10 +112,11 @@ struct mo_policy {
 };
 
 void mo_policy_get(enum migrate_reason reason, struct mo_policy *pol);
-int mo_policy_parse(const char *buf, struct mo_policy *pol);
+int mo_policy_parse(const char *buf, size_t count, struct mo_policy *pol);
 int mo_policy_set(enum migrate_reason reason, const struct mo_policy *pol);
 bool mo_reason_offloadable(enum migrate_reason reason);
 const char *mo_hint_name(enum migrate_hint_type type);
+bool mo_policy_choice(const struct migrate_offload_entry *e);
 
 /* The hint types an administrator writes as words, in display order. */
 #define MO_NR_POLICY_WORDS	4

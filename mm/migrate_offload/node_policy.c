@@ -20,6 +20,7 @@
 #include <linux/sysfs.h>
 
 #include "internal.h"
+#include "knob.h"
 
 static DEFINE_SEQLOCK(mo_node_seq);
 static struct mo_policy *mo_node_policies;	/* nr_node_ids entries */
@@ -101,17 +102,19 @@ static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return mo_policy_show(&pol, true, buf);
 }
 
+/* What policy/<reason> takes, or "default": no preference. */
 static ssize_t node_store(struct kobject *kobj, struct kobj_attribute *attr,
 			  const char *buf, size_t count)
 {
+	static const char * const def[] = { "default" };
 	struct mo_policy pol;
 	int ret;
 
-	if (sysfs_streq(buf, "default")) {
+	if (mo_knob_word(buf, count, def, ARRAY_SIZE(def)) >= 0) {
 		memset(&pol, 0, sizeof(pol));
 		ret = 0;
 	} else {
-		ret = mo_policy_parse(buf, &pol);
+		ret = mo_policy_parse(buf, count, &pol);
 	}
 	if (!ret)
 		ret = mo_node_policy_set(attr_node(attr), &pol);

@@ -11,6 +11,7 @@
 #include <linux/string.h>
 
 #include "internal.h"
+#include "knob.h"
 
 static DEFINE_SEQLOCK(mo_policy_seq);
 
@@ -81,20 +82,40 @@ void mo_policy_get(enum migrate_reason reason, struct mo_policy *pol)
 }
 
 /**
+ * mo_policy_choice() - may a policy name this provider?
+ * @e: a registered provider
+ *
+ * Not "cpu": it is never part of a chain, since it takes whatever the
+ * chain leaves, so a policy naming it would keep every folio on the CPU
+ * as "none" does, but through a batch.
+ *
+ * Return: true if a policy may name @e.
+ */
+bool mo_policy_choice(const struct migrate_offload_entry *e)
+{
+	return e->prov->kind != MIGRATE_COPY_CPU;
+}
+
+/**
  * mo_policy_parse() - read a policy written by the administrator
- * @buf: "none", "any", "cpu-threads", "dma" or a registered provider's
- *	name, optionally followed by a newline
+ * @buf: "none", "any", "cpu-threads", "dma" or the name of a registered
+ *	provider other than "cpu", optionally followed by a newline; as a
+ *	sysfs store gets it, followed by a NUL
+ * @count: the bytes written, all of which make up the value
  * @pol: filled in on success
  *
- * Return: 0, or -EINVAL for anything else (an unknown or overlong name
- * included).
+ * Return: 0, or -EINVAL for anything else (an unknown or overlong name,
+ * "cpu", a NUL or a second newline included).
  */
-int mo_policy_parse(const char *buf, struct mo_policy *pol)
+int mo_policy_parse(const char *buf, size_t count, struct mo_policy *pol)
 {
-	size_t len = strcspn(buf, "\n");
+	struct migrate_offload_entry *e;
+	int len = mo_knob_len(buf, count);
 	unsigned int i;
 
-	if (!len || len >= MIGRATE_PROVIDER_NAME_LEN || buf[len + !!buf[len]])
+	if (len < 0)
+		return len;
+	if (len >= MIGRATE_PROVIDER_NAME_LEN)
 		return -EINVAL;
 	memset(pol, 0, sizeof(*pol));
 	memcpy(pol->name, buf, len);
@@ -106,8 +127,9 @@ int mo_policy_parse(const char *buf, struct mo_policy *pol)
 		}
 	}
 	mutex_lock(&mo_lock);
-	pol->type = mo_find_locked(pol->name) ? MIGRATE_HINT_PROVIDER :
-						MIGRATE_HINT_DEFAULT;
+	e = mo_find_locked(pol->name);
+	pol->type = e && mo_policy_choice(e) ? MIGRATE_HINT_PROVIDER :
+					       MIGRATE_HINT_DEFAULT;
 	mutex_unlock(&mo_lock);
 	return pol->type == MIGRATE_HINT_PROVIDER ? 0 : -EINVAL;
 }

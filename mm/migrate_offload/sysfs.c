@@ -10,6 +10,8 @@
  *
  * Writes are all-or-nothing: a value is parsed and checked in full before
  * anything changes, under mo_lock for the knobs that depend on each other.
+ * Every byte written is part of the value (knob.h): a NUL, a second
+ * newline or junk after a number is refused, not cut off.
  */
 #include <linux/kobject.h>
 #include <linux/log2.h>
@@ -20,6 +22,7 @@
 #include <linux/sysfs.h>
 
 #include "internal.h"
+#include "knob.h"
 
 static struct kobject *mo_root_kobj;
 static struct kobject *mo_providers_kobj;
@@ -55,7 +58,7 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	bool enable;
 	int ret;
 
-	ret = kstrtobool(buf, &enable);
+	ret = mo_knob_bool(buf, count, &enable);
 	if (ret)
 		return ret;
 	mutex_lock(&mo_lock);
@@ -77,12 +80,13 @@ static ssize_t rating_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t rating_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	int ret, rating;
+	u32 rating;
+	int ret;
 
-	ret = kstrtoint(buf, 0, &rating);
+	ret = mo_knob_u32(buf, count, 0, &rating);
 	if (ret)
 		return ret;
-	if (rating < 0 || rating > MO_MAX_RATING)
+	if (rating > MO_MAX_RATING)
 		return -EINVAL;
 	WRITE_ONCE(to_entry(kobj)->rating, rating);
 	return count;
@@ -103,17 +107,18 @@ static ssize_t min_folio_size_store(struct kobject *kobj,
 				    const char *buf, size_t count)
 {
 	struct migrate_offload_entry *e = to_entry(kobj);
-	unsigned long size;
+	u64 size;
 	int ret;
 
-	ret = kstrtoul(buf, 0, &size);
+	ret = mo_knob_u64(buf, count, 0, &size);
 	if (ret)
 		return ret;
-	if (!is_power_of_2(size) || size < PAGE_SIZE ||
-	    size > (PAGE_SIZE << MAX_PAGE_ORDER) ||
-	    ilog2(size / PAGE_SIZE) < e->prov->caps.min_folio_order)
+	/* In range first: is_power_of_2() takes an unsigned long. */
+	if (size < PAGE_SIZE || size > (PAGE_SIZE << MAX_PAGE_ORDER) ||
+	    !is_power_of_2(size) ||
+	    ilog2(size >> PAGE_SHIFT) < e->prov->caps.min_folio_order)
 		return -EINVAL;
-	WRITE_ONCE(e->min_folio_order, ilog2(size / PAGE_SIZE));
+	WRITE_ONCE(e->min_folio_order, ilog2(size >> PAGE_SHIFT));
 	return count;
 }
 
@@ -132,7 +137,7 @@ static ssize_t min_batch_bytes_store(struct kobject *kobj,
 	u64 bytes;
 	int ret;
 
-	ret = kstrtou64(buf, 0, &bytes);
+	ret = mo_knob_u64(buf, count, 0, &bytes);
 	if (ret)
 		return ret;
 	WRITE_ONCE(to_entry(kobj)->min_batch_bytes, bytes);
@@ -153,10 +158,11 @@ static ssize_t max_batch_folios_store(struct kobject *kobj,
 				      const char *buf, size_t count)
 {
 	struct migrate_offload_entry *e = to_entry(kobj);
-	unsigned int limit = e->prov->caps.max_batch_folios, nr;
+	unsigned int limit = e->prov->caps.max_batch_folios;
+	u32 nr;
 	int ret;
 
-	ret = kstrtouint(buf, 0, &nr);
+	ret = mo_knob_u32(buf, count, 0, &nr);
 	if (ret)
 		return ret;
 	if (limit && nr > limit)
@@ -381,7 +387,7 @@ static ssize_t batch_bytes_store(struct kobject *kobj,
 	u64 bytes;
 	int ret;
 
-	ret = kstrtou64(buf, 0, &bytes);
+	ret = mo_knob_u64(buf, count, 0, &bytes);
 	if (ret)
 		return ret;
 	if (bytes < MO_BATCH_BYTES_MIN || bytes > MO_BATCH_BYTES_MAX ||
@@ -403,10 +409,10 @@ static ssize_t batch_parts_store(struct kobject *kobj,
 				 struct kobj_attribute *attr,
 				 const char *buf, size_t count)
 {
-	unsigned int parts;
+	u32 parts;
 	int ret;
 
-	ret = kstrtouint(buf, 10, &parts);
+	ret = mo_knob_u32(buf, count, 10, &parts);
 	if (ret)
 		return ret;
 	if (!parts || parts > MO_BATCH_PARTS_MAX)
@@ -432,7 +438,8 @@ static enum migrate_reason attr_reason(struct kobj_attribute *attr)
  * @with_default: offer "default" first (a node's preference)
  * @buf: the sysfs page
  *
- * Every word the file accepts, the chosen one in brackets.
+ * Every word the file accepts, the chosen one in brackets: not "cpu",
+ * which no policy may name (mo_policy_choice()).
  *
  * Return: the length written.
  */
@@ -460,6 +467,8 @@ ssize_t mo_policy_show(const struct mo_policy *pol, bool with_default,
 		bool cur = pol->type == MIGRATE_HINT_PROVIDER &&
 			   !strcmp(pol->name, e->name);
 
+		if (!mo_policy_choice(e) && !cur)
+			continue;
 		shown |= cur;
 		len += sysfs_emit_at(buf, len, cur ? "[%s] " : "%s ", e->name);
 	}
@@ -486,7 +495,7 @@ static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
 	struct mo_policy pol;
 	int ret;
 
-	ret = mo_policy_parse(buf, &pol);
+	ret = mo_policy_parse(buf, count, &pol);
 	if (!ret)
 		ret = mo_policy_set(attr_reason(attr), &pol);
 	return ret ? : count;

@@ -97,7 +97,7 @@ static int mo_example_move(unsigned long start, unsigned long len, int nid,
 static int mo_example_hint(const char *word, struct migrate_hint *hint,
 			   struct mo_policy *pol)
 {
-	int ret = mo_policy_parse(word, pol);
+	int ret = mo_policy_parse(word, strlen(word), pol);
 
 	if (ret)
 		return ret;

@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 
 #include "../internal.h"
+#include "../knob.h"
 
 #define KT_MAX_SEEN	16
 
@@ -287,40 +288,122 @@ static void register_rejects(struct kunit *test)
 
 static const char kt_long_name[] = "a-name-that-is-far-too-long-for-a-provider";
 
+/* String literals as a store gets them: every byte, NULs included. */
+#define KT_POLICY(s, pol)	mo_policy_parse(s, sizeof(s) - 1, pol)
+#define KT_LEN(s)		mo_knob_len(s, sizeof(s) - 1)
+#define KT_BOOL(s, res)		mo_knob_bool(s, sizeof(s) - 1, res)
+#define KT_U32(s, base, res)	mo_knob_u32(s, sizeof(s) - 1, base, res)
+#define KT_U64(s, base, res)	mo_knob_u64(s, sizeof(s) - 1, base, res)
+#define KT_WORD(s)		mo_knob_word(s, sizeof(s) - 1, kt_words, \
+					     ARRAY_SIZE(kt_words))
+
+static const char * const kt_words[] = { "dst", "src", "any" };
+
 static void policy_parse(struct kunit *test)
 {
 	struct kt_prov kp;
 	struct mo_policy pol;
 
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("none", &pol), 0);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("none", &pol), 0);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_NONE);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("any\n", &pol), 0);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("any\n", &pol), 0);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_ANY);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("dma", &pol), 0);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("dma", &pol), 0);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DMA);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("cpu-threads", &pol), 0);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("cpu-threads", &pol), 0);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_CPU_THREADS);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("cpu", &pol), 0);
-	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_PROVIDER);
-	KUNIT_EXPECT_STREQ(test, pol.name, "cpu");
 
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("", &pol), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("\n", &pol), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("default", &pol), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("any\nmore", &pol), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("kt-later", &pol), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse(kt_long_name, &pol), -EINVAL);
+	/* cpu is never in a chain: naming it would mean none, batched. */
+	KUNIT_EXPECT_EQ(test, KT_POLICY("cpu", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("\n", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("any\n\n", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("any\0garbage", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("any\0", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("default", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("any\nmore", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("kt-later", &pol), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_POLICY(kt_long_name, &pol), -EINVAL);
 
 	kt_init(&kp, "kt-later", MIGRATE_COPY_DMA, 1);
 	KUNIT_ASSERT_EQ(test, migrate_offload_register(&kp.prov), 0);
-	KUNIT_EXPECT_EQ(test, mo_policy_parse("kt-later", &pol), 0);
+	KUNIT_EXPECT_EQ(test, KT_POLICY("kt-later", &pol), 0);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_PROVIDER);
+	KUNIT_EXPECT_STREQ(test, pol.name, "kt-later");
 	migrate_offload_unregister(&kp.prov);
 
 	pol.type = MIGRATE_HINT_DEFAULT;
 	KUNIT_EXPECT_EQ(test, mo_policy_set(MR_SYSCALL, &pol), -EINVAL);
 	pol.type = MIGRATE_HINT_ANY;
 	KUNIT_EXPECT_EQ(test, mo_policy_set(MR_NEVER, &pol), -EINVAL);
+}
+
+/* The parsers every writable sysfs file uses (knob.h). */
+static void knob_parse(struct kunit *test)
+{
+	const size_t nr_ones = 4096;
+	bool b = false;
+	char *ones;
+	u64 v64;
+	u32 v;
+
+	KUNIT_EXPECT_EQ(test, KT_LEN("1"), 1);
+	KUNIT_EXPECT_EQ(test, KT_LEN("12\n"), 2);
+	KUNIT_EXPECT_EQ(test, KT_LEN(""), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_LEN("\n"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_LEN("1\n\n"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_LEN("1\0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_LEN("\0\n"), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, KT_BOOL("1\n", &b), 0);
+	KUNIT_EXPECT_TRUE(test, b);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("Off", &b), 0);
+	KUNIT_EXPECT_FALSE(test, b);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("TRUE", &b), 0);
+	KUNIT_EXPECT_TRUE(test, b);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("no\n", &b), 0);
+	KUNIT_EXPECT_FALSE(test, b);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("Y", &b), 0);
+	KUNIT_EXPECT_TRUE(test, b);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("1.5", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("1x", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("1 2", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("10", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("Threads", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("default", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("0x", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("t", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL("1\0", &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_BOOL(" 1", &b), -EINVAL);
+	/* Refused values leave the result alone. */
+	KUNIT_EXPECT_TRUE(test, b);
+
+	KUNIT_EXPECT_EQ(test, KT_U32("0x10\n", 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 16);
+	KUNIT_EXPECT_EQ(test, KT_U32("0x10", 10, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_U32("4294967295", 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, U32_MAX);
+	KUNIT_EXPECT_EQ(test, KT_U32("4294967296", 0, &v), -ERANGE);
+	KUNIT_EXPECT_EQ(test, KT_U32("1\0", 0, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_U32("1x", 0, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_U32("1 ", 0, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_U32("-1", 0, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_U32("1\n\n", 0, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_U64("18446744073709551615", 0, &v64), 0);
+	KUNIT_EXPECT_EQ(test, v64, U64_MAX);
+	KUNIT_EXPECT_EQ(test, KT_U64("18446744073709551616", 0, &v64),
+			-ERANGE);
+	/* A page of ones, the most a store gets: followed by a NUL too. */
+	ones = kunit_kzalloc(test, nr_ones + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ones);
+	memset(ones, '1', nr_ones);
+	KUNIT_EXPECT_EQ(test, mo_knob_u64(ones, nr_ones, 0, &v64), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mo_knob_bool(ones, nr_ones, &b), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, KT_WORD("src\n"), 1);
+	KUNIT_EXPECT_EQ(test, KT_WORD("any\0garbage"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_WORD("Any"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, KT_WORD("an"), -EINVAL);
 }
 
 /* A batch of real folios with known contents. */
@@ -937,6 +1020,7 @@ static void framework_cost(struct kunit *test)
 static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(register_rejects),
 	KUNIT_CASE(policy_parse),
+	KUNIT_CASE(knob_parse),
 	KUNIT_CASE(chain_by_hint),
 	KUNIT_CASE(chain_keeps_best_rated),
 	KUNIT_CASE(node_preference),

@@ -65,11 +65,69 @@ TEST(sysfs_layout)
 	ASSERT_NE(strchr(buf, '['), NULL);
 }
 
+/*
+ * A value a file must refuse, with the errno it must fail with (0:
+ * EINVAL, ANY_ERR: any), leaving @state (NULL: the file itself) reading
+ * as before. @len is the bytes written, for values with a NUL in them
+ * (BIN()); 0 writes the string.
+ */
 struct bad_write {
 	const char *path;
 	const char *value;
-	int err;		/* 0: EINVAL */
+	int err;
+	size_t len;
+	const char *state;
 };
+
+#define ANY_ERR		-1
+#define BIN(s)		.value = s, .len = sizeof(s) - 1
+
+/* A page of ones: a store gets all of it, and it is no boolean. */
+static char ones[4097];
+
+static void check_bad_writes(struct __test_metadata *_metadata,
+			     const struct bad_write *w, unsigned int nr)
+{
+	char before[4096], after[4096], shown[64];
+	unsigned int i, j, k;
+	size_t len;
+	int ret;
+
+	memset(ones, '1', sizeof(ones) - 1);
+	for (i = 0; i < nr; i++, w++) {
+		const char *state = w->state ? : w->path;
+
+		len = w->len ? : strlen(w->value);
+		shown[0] = '\0';
+		/* Printable in the log: escapes, long values cut. */
+		for (j = k = 0; j < len && k < sizeof(shown) - 5; j++) {
+			unsigned char c = w->value[j];
+
+			k += snprintf(shown + k, sizeof(shown) - k,
+				      c >= ' ' && c < 127 ? "%c" : "\\x%02x", c);
+		}
+		if (j < len)
+			snprintf(shown + k, sizeof(shown) - k, "...");
+		ASSERT_EQ(knob_read(state, before, sizeof(before)), 0);
+		ret = knob_write_len(w->path, w->value, len);
+		/* The harness's checks are two statements: braces needed. */
+		if (w->err == ANY_ERR) {
+			EXPECT_LT(ret, 0) {
+				TH_LOG("'%s' (%zu bytes) > %s was accepted",
+				       shown, len, w->path);
+			}
+		} else {
+			EXPECT_EQ(ret, -(w->err ? : EINVAL)) {
+				TH_LOG("'%s' (%zu bytes) > %s: %s", shown, len,
+				       w->path, ret ? strerror(-ret) : "accepted");
+			}
+		}
+		ASSERT_EQ(knob_read(state, after, sizeof(after)), 0);
+		EXPECT_STREQ(before, after) {
+			TH_LOG("'%s' > %s changed %s", shown, w->path, state);
+		}
+	}
+}
 
 static const struct bad_write bad_writes[] = {
 	{ PROV("cpu", "enabled"), "0" },
@@ -105,29 +163,110 @@ static const struct bad_write bad_writes[] = {
 	{ MIG "batch_parts", "-1" },
 	{ MIG "batch_parts", "0x4" },
 	{ MIG "batch_parts", "four" },
+	{ PROV("test", "enabled"), BIN("1\0") },
+	{ PROV("test", "enabled"), BIN("1\0garbage") },
+	{ PROV("test", "enabled"), "1\n\n" },
+	{ PROV("test", "enabled"), "\n" },
+	{ PROV("test", "enabled"), BIN("0\0") },
+	{ PROV("test", "enabled"), "1.5" },
+	{ PROV("test", "enabled"), "1x" },
+	{ PROV("test", "enabled"), "1 2" },
+	{ PROV("test", "enabled"), "10" },
+	{ PROV("test", "enabled"), "Threads" },
+	{ PROV("test", "enabled"), "18446744073709551616" },
+	{ PROV("test", "enabled"), ones },
+	{ PROV("test", "enabled"), "foo" },
+	{ PROV("test", "enabled"), "default" },
+	{ PROV("test", "enabled"), "0x" },
+	{ PROV("cpu", "enabled"), BIN("1\0") },
+	{ PROV("cpu", "enabled"), "1\n\n" },
+	{ PROV("cpu", "enabled"), "\n" },
+	{ PROV("cpu", "enabled"), "1x" },
+	{ PROV("cpu", "enabled"), "10" },
+	{ PROV("cpu", "enabled"), "foo" },
+	{ PROV("cpu", "enabled"), "default" },
+	{ PROV("cpu", "enabled"), "0x" },
+	{ PROV("test", "rating"), BIN("500\0") },
+	{ PROV("test", "rating"), BIN("500\0garbage") },
+	{ PROV("test", "rating"), "500\n\n" },
+	{ PROV("test", "rating"), "\n" },
+	{ PROV("test", "rating"), "500x" },
+	{ PROV("test", "rating"), "500 " },
+	{ PROV("test", "rating"), ones, ERANGE },
+	{ PROV("test", "rating"), " 500" },
+	{ PROV("test", "rating"), "500 500" },
+	{ PROV("test", "rating"), "18446744073709551616", ERANGE },
+	{ PROV("cpu", "rating"), BIN("0\0") },
+	{ PROV("cpu", "rating"), "0x" },
+	{ PROV("cpu", "rating"), "0\n\n" },
+	{ PROV("test", "min_folio_size"), BIN("4096\0") },
+	{ PROV("test", "min_folio_size"), BIN("4096\0garbage") },
+	{ PROV("test", "min_folio_size"), "4096\n\n" },
+	{ PROV("test", "min_folio_size"), "\n" },
+	{ PROV("test", "min_folio_size"), "4096x" },
+	{ PROV("test", "min_folio_size"), "4096 " },
+	{ PROV("test", "min_batch_bytes"), BIN("0\0") },
+	{ PROV("test", "min_batch_bytes"), BIN("0\0garbage") },
+	{ PROV("test", "min_batch_bytes"), "0\n\n" },
+	{ PROV("test", "min_batch_bytes"), "\n" },
+	{ PROV("test", "min_batch_bytes"), "0x" },
+	{ PROV("test", "min_batch_bytes"), "0 " },
+	{ PROV("test", "min_batch_bytes"), ones, ERANGE },
+	{ PROV("test", "max_batch_folios"), BIN("1\0") },
+	{ PROV("test", "max_batch_folios"), BIN("1\0garbage") },
+	{ PROV("test", "max_batch_folios"), "1\n\n" },
+	{ PROV("test", "max_batch_folios"), "\n" },
+	{ PROV("test", "max_batch_folios"), "1x" },
+	{ PROV("test", "max_batch_folios"), "1 " },
+	{ POLICY, BIN("any\0") },
+	{ POLICY, BIN("any\0garbage") },
+	{ POLICY, "any\n\n" },
+	{ POLICY, "\n" },
+	{ POLICY, "cpu" },
+	{ POLICY, " any" },
+	{ POLICY, "any " },
+	{ POLICY, "Any" },
+	{ MIG "nodes/node0", BIN("default\0") },
+	{ MIG "nodes/node0", BIN("default\0garbage") },
+	{ MIG "nodes/node0", "default\n\n" },
+	{ MIG "nodes/node0", "\n" },
+	{ MIG "nodes/node0", BIN("any\0") },
+	{ MIG "nodes/node0", "cpu" },
+	{ MIG "nodes/node0", "bogus" },
+	{ MIG "nodes/node0", "Default" },
+	{ MIG "nodes/node0", "default any" },
+	{ MIG "batch_bytes", BIN("2097152\0") },
+	{ MIG "batch_bytes", BIN("2097152\0garbage") },
+	{ MIG "batch_bytes", "2097152\n\n" },
+	{ MIG "batch_bytes", "\n" },
+	{ MIG "batch_bytes", "2097152x" },
+	{ MIG "batch_bytes", "2097152 " },
+	{ MIG "batch_bytes", ones, ERANGE },
+	{ MIG "batch_parts", BIN("1\0") },
+	{ MIG "batch_parts", BIN("1\0garbage") },
+	{ MIG "batch_parts", "1\n\n" },
+	{ MIG "batch_parts", "\n" },
+	{ MIG "batch_parts", "1x" },
+	{ MIG "batch_parts", "1 " },
 };
 
 /*
  * Every bad value is refused (EINVAL, or ERANGE for a number too large
- * for its type) and leaves the file as it was.
+ * for its type) and leaves the file as it was: with the test provider
+ * disabled, then enabled, so that a value taken for "on" or for "off"
+ * shows either way.
  */
 TEST(sysfs_bad_input)
 {
-	char before[4096], after[4096];
-	unsigned int i;
+	struct knobs saved = {};
 
 	if (!have_test_provider())
 		SKIP(return, "test_migrate_offload not available");
-	for (i = 0; i < ARRAY_SIZE(bad_writes); i++) {
-		const struct bad_write *w = &bad_writes[i];
-
-		ASSERT_EQ(knob_read(w->path, before, sizeof(before)), 0);
-		EXPECT_EQ(knob_write(w->path, w->value), -(w->err ? : EINVAL)) {
-			TH_LOG("'%s' > %s was accepted", w->value, w->path);
-		}
-		ASSERT_EQ(knob_read(w->path, after, sizeof(after)), 0);
-		EXPECT_STREQ(before, after);
-	}
+	ASSERT_EQ(knobs_set(&saved, PROV("test", "enabled"), "0"), 0);
+	check_bad_writes(_metadata, bad_writes, ARRAY_SIZE(bad_writes));
+	ASSERT_EQ(knob_write(PROV("test", "enabled"), "1"), 0);
+	check_bad_writes(_metadata, bad_writes, ARRAY_SIZE(bad_writes));
+	knobs_restore(&saved);
 	/* Read-only files stay read-only. */
 	EXPECT_NE(knob_write(PROV("test", "stats/folios"), "0"), 0);
 	EXPECT_NE(knob_write(PROV("test", "kind"), "cpu"), 0);
@@ -599,35 +738,94 @@ TEST_F_TIMEOUT(threads, cpu_hotplug, 900)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* threads, chunk_size and placement: any error will do. */
 static const struct bad_write bad_thread_writes[] = {
-	{ THR("threads"), "0" },
-	{ THR("threads"), "33" },
-	{ THR("threads"), "two" },
-	{ THR("chunk_size"), "100" },
-	{ THR("chunk_size"), "4097" },
-	{ THR("chunk_size"), "0" },
-	{ THR("placement"), "near" },
-	{ THR("placement"), "\n" },
-	{ THR("helpers"), "1" },
+	{ THR("threads"), "0", ANY_ERR },
+	{ THR("threads"), "33", ANY_ERR },
+	{ THR("threads"), "two", ANY_ERR },
+	{ THR("chunk_size"), "100", ANY_ERR },
+	{ THR("chunk_size"), "4097", ANY_ERR },
+	{ THR("chunk_size"), "0", ANY_ERR },
+	{ THR("placement"), "near", ANY_ERR },
+	{ THR("placement"), "\n", ANY_ERR },
+	{ THR("helpers"), "1", ANY_ERR },
+	{ THR("threads"), BIN("2\0"), .err = ANY_ERR },
+	{ THR("threads"), BIN("2\0garbage"), .err = ANY_ERR },
+	{ THR("threads"), "2\n\n", ANY_ERR },
+	{ THR("threads"), "\n", ANY_ERR },
+	{ THR("threads"), "2x", ANY_ERR },
+	{ THR("threads"), "2 ", ANY_ERR },
+	{ THR("threads"), ones, ANY_ERR },
+	{ THR("threads"), "1.5", ANY_ERR },
+	{ THR("chunk_size"), BIN("262144\0"), .err = ANY_ERR },
+	{ THR("chunk_size"), BIN("262144\0garbage"), .err = ANY_ERR },
+	{ THR("chunk_size"), "262144\n\n", ANY_ERR },
+	{ THR("chunk_size"), "\n", ANY_ERR },
+	{ THR("chunk_size"), "262144x", ANY_ERR },
+	{ THR("chunk_size"), "262144 ", ANY_ERR },
+	{ THR("chunk_size"), ones, ANY_ERR },
+	{ THR("placement"), BIN("dst\0"), .err = ANY_ERR },
+	{ THR("placement"), BIN("dst\0garbage"), .err = ANY_ERR },
+	{ THR("placement"), "dst\n\n", ANY_ERR },
+	{ THR("placement"), "\n", ANY_ERR },
+	{ THR("placement"), "Dst", ANY_ERR },
+	{ THR("placement"), "dst ", ANY_ERR },
+	{ THR("placement"), "src,dst", ANY_ERR },
+	{ THR("enabled"), BIN("1\0") },
+	{ THR("enabled"), BIN("1\0garbage") },
+	{ THR("enabled"), "1\n\n" },
+	{ THR("enabled"), "\n" },
+	{ THR("enabled"), BIN("0\0") },
+	{ THR("enabled"), "1.5" },
+	{ THR("enabled"), "1x" },
+	{ THR("enabled"), "1 2" },
+	{ THR("enabled"), "10" },
+	{ THR("enabled"), "Threads" },
+	{ THR("enabled"), "18446744073709551616" },
+	{ THR("enabled"), ones },
+	{ THR("enabled"), "foo" },
+	{ THR("enabled"), "default" },
+	{ THR("enabled"), "0x" },
+	{ THR("rating"), BIN("1\0") },
+	{ THR("rating"), BIN("1\0garbage") },
+	{ THR("rating"), "1\n\n" },
+	{ THR("rating"), "\n" },
+	{ THR("rating"), "1x" },
+	{ THR("rating"), "1 " },
+	{ THR("min_folio_size"), BIN("65536\0") },
+	{ THR("min_folio_size"), BIN("65536\0garbage") },
+	{ THR("min_folio_size"), "65536\n\n" },
+	{ THR("min_folio_size"), "\n" },
+	{ THR("min_folio_size"), "65536x" },
+	{ THR("min_folio_size"), "65536 " },
+	{ THR("min_batch_bytes"), BIN("0\0") },
+	{ THR("min_batch_bytes"), BIN("0\0garbage") },
+	{ THR("min_batch_bytes"), "0\n\n" },
+	{ THR("min_batch_bytes"), "\n" },
+	{ THR("min_batch_bytes"), "0x" },
+	{ THR("min_batch_bytes"), "0 " },
+	{ THR("max_batch_folios"), BIN("0\0") },
+	{ THR("max_batch_folios"), BIN("0\0garbage") },
+	{ THR("max_batch_folios"), "0\n\n" },
+	{ THR("max_batch_folios"), "\n" },
+	{ THR("max_batch_folios"), "0x" },
+	{ THR("max_batch_folios"), "0 " },
 };
 
+/* As sysfs_bad_input, for the threads provider: disabled, then enabled. */
 TEST(threads_bad_input)
 {
-	char before[256], after[256];
-	unsigned int i;
+	struct knobs saved = {};
 
 	if (access(PROV("threads", ""), F_OK))
 		SKIP(return, "no threads provider");
-	for (i = 0; i < ARRAY_SIZE(bad_thread_writes); i++) {
-		const struct bad_write *w = &bad_thread_writes[i];
-
-		ASSERT_EQ(knob_read(w->path, before, sizeof(before)), 0);
-		EXPECT_NE(knob_write(w->path, w->value), 0) {
-			TH_LOG("'%s' > %s was accepted", w->value, w->path);
-		}
-		ASSERT_EQ(knob_read(w->path, after, sizeof(after)), 0);
-		EXPECT_STREQ(before, after);
-	}
+	ASSERT_EQ(knobs_set(&saved, THR("enabled"), "0"), 0);
+	check_bad_writes(_metadata, bad_thread_writes,
+			 ARRAY_SIZE(bad_thread_writes));
+	ASSERT_EQ(knob_write(THR("enabled"), "1"), 0);
+	check_bad_writes(_metadata, bad_thread_writes,
+			 ARRAY_SIZE(bad_thread_writes));
+	knobs_restore(&saved);
 }
 
 /*
@@ -745,6 +943,11 @@ TEST_F_TIMEOUT(dmaengine, failing_transfers, 900)
 		  knob_num(DMAE("stats/failed")) - failed);
 }
 
+/*
+ * devices takes names of engines that exist (-ENODEV for others) and
+ * rescan takes "1" only; rescan cannot be read, so its rows check that
+ * the channels held stay as they were.
+ */
 static const struct bad_write bad_dma_writes[] = {
 	{ DMAE("channels"), "0" },
 	{ DMAE("channels"), "33" },
@@ -754,31 +957,136 @@ static const struct bad_write bad_dma_writes[] = {
 	{ DMAE("async_timeout_ms"), "600001" },
 	{ DMAE("max_errors"), "-1" },
 	{ DMAE("devices"), "a b" },
-	{ DMAE("in_use"), "x" },
-	{ DMAE("refused"), "x" },
+	{ DMAE("in_use"), "x", ANY_ERR },
+	{ DMAE("refused"), "x", ANY_ERR },
+	{ DMAE("enabled"), BIN("1\0") },
+	{ DMAE("enabled"), BIN("1\0garbage") },
+	{ DMAE("enabled"), "1\n\n" },
+	{ DMAE("enabled"), "\n" },
+	{ DMAE("enabled"), BIN("0\0") },
+	{ DMAE("enabled"), "1.5" },
+	{ DMAE("enabled"), "1x" },
+	{ DMAE("enabled"), "1 2" },
+	{ DMAE("enabled"), "10" },
+	{ DMAE("enabled"), "Threads" },
+	{ DMAE("enabled"), "18446744073709551616" },
+	{ DMAE("enabled"), ones },
+	{ DMAE("enabled"), "foo" },
+	{ DMAE("enabled"), "default" },
+	{ DMAE("enabled"), "0x" },
+	{ DMAE("rating"), BIN("300\0") },
+	{ DMAE("rating"), BIN("300\0garbage") },
+	{ DMAE("rating"), "300\n\n" },
+	{ DMAE("rating"), "\n" },
+	{ DMAE("rating"), "300x" },
+	{ DMAE("rating"), "300 " },
+	{ DMAE("min_folio_size"), BIN("1048576\0") },
+	{ DMAE("min_folio_size"), BIN("1048576\0garbage") },
+	{ DMAE("min_folio_size"), "1048576\n\n" },
+	{ DMAE("min_folio_size"), "\n" },
+	{ DMAE("min_folio_size"), "1048576x" },
+	{ DMAE("min_folio_size"), "1048576 " },
+	{ DMAE("min_batch_bytes"), BIN("1048576\0") },
+	{ DMAE("min_batch_bytes"), BIN("1048576\0garbage") },
+	{ DMAE("min_batch_bytes"), "1048576\n\n" },
+	{ DMAE("min_batch_bytes"), "\n" },
+	{ DMAE("min_batch_bytes"), "1048576x" },
+	{ DMAE("min_batch_bytes"), "1048576 " },
+	{ DMAE("max_batch_folios"), BIN("0\0") },
+	{ DMAE("max_batch_folios"), BIN("0\0garbage") },
+	{ DMAE("max_batch_folios"), "0\n\n" },
+	{ DMAE("max_batch_folios"), "\n" },
+	{ DMAE("max_batch_folios"), "0x" },
+	{ DMAE("max_batch_folios"), "0 " },
+	{ DMAE("channels"), BIN("4\0") },
+	{ DMAE("channels"), BIN("4\0garbage") },
+	{ DMAE("channels"), "4\n\n" },
+	{ DMAE("channels"), "\n" },
+	{ DMAE("channels"), "4x" },
+	{ DMAE("channels"), "4 " },
+	{ DMAE("channels"), ones, ERANGE },
+	{ DMAE("timeout_ms"), BIN("2000\0") },
+	{ DMAE("timeout_ms"), BIN("2000\0garbage") },
+	{ DMAE("timeout_ms"), "2000\n\n" },
+	{ DMAE("timeout_ms"), "\n" },
+	{ DMAE("timeout_ms"), "2000x" },
+	{ DMAE("timeout_ms"), "2000 " },
+	{ DMAE("async_timeout_ms"), BIN("100\0") },
+	{ DMAE("async_timeout_ms"), BIN("100\0garbage") },
+	{ DMAE("async_timeout_ms"), "100\n\n" },
+	{ DMAE("async_timeout_ms"), "\n" },
+	{ DMAE("async_timeout_ms"), "100x" },
+	{ DMAE("async_timeout_ms"), "100 " },
+	{ DMAE("max_errors"), BIN("3\0") },
+	{ DMAE("max_errors"), BIN("3\0garbage") },
+	{ DMAE("max_errors"), "3\n\n" },
+	{ DMAE("max_errors"), "\n" },
+	{ DMAE("max_errors"), "3x" },
+	{ DMAE("max_errors"), "3 " },
+	{ DMAE("devices"), "-1", ENODEV },
+	{ DMAE("devices"), "foo", ENODEV },
+	{ DMAE("devices"), "\x8f\xe2\x17\x81\xc3", ENODEV },
+	{ DMAE("devices"), "foo,foo", ENODEV },
+	{ DMAE("devices"), BIN("foo\0") },
+	{ DMAE("devices"), BIN("\0") },
+	{ DMAE("devices"), BIN("foo\0bar") },
+	{ DMAE("devices"), "foo\n\n" },
+	{ DMAE("devices"), "\n\n" },
+	{ DMAE("devices"), " " },
+	{ DMAE("devices"), "foo " },
+	{ DMAE("devices"), "foo," },
+	{ DMAE("devices"), ",foo" },
+	{ DMAE("devices"), "foo,,bar" },
+	{ DMAE("devices"), "," },
+	{ DMAE("devices"), "a\tb" },
+	{ DMAE("devices"), ones },
+	{ DMAE("rescan"), "0", .state = DMAE("in_use") },
+	{ DMAE("rescan"), "2", .state = DMAE("in_use") },
+	{ DMAE("rescan"), "10", .state = DMAE("in_use") },
+	{ DMAE("rescan"), "yes", .state = DMAE("in_use") },
+	{ DMAE("rescan"), "1x", .state = DMAE("in_use") },
+	{ DMAE("rescan"), " 1", .state = DMAE("in_use") },
+	{ DMAE("rescan"), "1\n\n", .state = DMAE("in_use") },
+	{ DMAE("rescan"), "\n", .state = DMAE("in_use") },
+	{ DMAE("rescan"), BIN("1\0"), .state = DMAE("in_use") },
 };
 
+/*
+ * Disabled, then enabled: a list refused must leave every channel held,
+ * not give them back. A real engine's name (from in_use) is taken,
+ * alone, not with an unknown one.
+ */
 TEST(dmaengine_bad_input)
 {
-	char before[1024], after[1024];
+	char in_use[4096], after[4096], engine[128], list[160];
+	struct knobs saved = {};
 	bool loaded = false;
-	unsigned int i;
 
 	if (access(DMAE(""), F_OK)) {
 		if (system("modprobe migrate_dma 2>/dev/null"))
 			SKIP(return, "no migrate_dma module");
 		loaded = true;
 	}
-	for (i = 0; i < ARRAY_SIZE(bad_dma_writes); i++) {
-		const struct bad_write *w = &bad_dma_writes[i];
+	ASSERT_EQ(knobs_set(&saved, DMAE("enabled"), "0"), 0);
+	check_bad_writes(_metadata, bad_dma_writes, ARRAY_SIZE(bad_dma_writes));
 
-		ASSERT_EQ(knob_read(w->path, before, sizeof(before)), 0);
-		EXPECT_NE(knob_write(w->path, w->value), 0) {
-			TH_LOG("'%s' > %s was accepted", w->value, w->path);
-		}
-		ASSERT_EQ(knob_read(w->path, after, sizeof(after)), 0);
-		EXPECT_STREQ(before, after);
+	ASSERT_EQ(knob_write(DMAE("enabled"), "1"), 0);
+	ASSERT_EQ(knob_read(DMAE("in_use"), in_use, sizeof(in_use)), 0);
+	check_bad_writes(_metadata, bad_dma_writes, ARRAY_SIZE(bad_dma_writes));
+	ASSERT_EQ(knob_read(DMAE("in_use"), after, sizeof(after)), 0);
+	EXPECT_STREQ(in_use, after);
+
+	if (sscanf(in_use, "%*s %127s", engine) == 1) {
+		snprintf(list, sizeof(list), "%s,foo", engine);
+		EXPECT_EQ(knob_write(DMAE("devices"), list), -ENODEV);
+		ASSERT_EQ(knob_read(DMAE("in_use"), after, sizeof(after)), 0);
+		EXPECT_STREQ(in_use, after);
+		ASSERT_EQ(knobs_set(&saved, DMAE("devices"), engine), 0);
+		ASSERT_EQ(knob_read(DMAE("devices"), after, sizeof(after)), 0);
+		*strchrnul(after, '\n') = '\0';
+		EXPECT_STREQ(after, engine);
 	}
+	knobs_restore(&saved);
 	if (loaded && system("rmmod migrate_dma"))
 		TH_LOG("rmmod migrate_dma failed");
 }

@@ -28,17 +28,26 @@ int knob_read(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-int knob_write(const char *path, const char *val)
+/*
+ * One write(2) of @len bytes, which may hold a NUL: sysfs hands the store
+ * all of them, so the bad-input tests can check that none is ignored.
+ */
+int knob_write_len(const char *path, const void *val, size_t len)
 {
 	int fd = open(path, O_WRONLY);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	n = write(fd, val, strlen(val));
+	n = write(fd, val, len);
 	n = n < 0 ? -errno : 0;
 	close(fd);
 	return n;
+}
+
+int knob_write(const char *path, const char *val)
+{
+	return knob_write_len(path, val, strlen(val));
 }
 
 unsigned long long knob_num(const char *path)

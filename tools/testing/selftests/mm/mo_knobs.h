@@ -15,6 +15,7 @@
 
 int knob_read(const char *path, char *buf, size_t size);
 int knob_write(const char *path, const char *val);
+int knob_write_len(const char *path, const void *val, size_t len);
 unsigned long long knob_num(const char *path);
 int policy_current(const char *path, char *out, size_t size);
 
