@@ -3,30 +3,25 @@
  * Batches that cost no allocation, and how deep a batch may be.
  *
  * Migration runs in reclaim (demotion) and under memory pressure, where
- * an allocation in the copy path would either fail or dig into the
- * reserves reclaim itself needs. So every possible CPU gets one batch,
- * allocated when the first provider is enabled and kept from then on. A
- * migration takes its own CPU's batch with one cmpxchg on a cache line no
- * other CPU writes; only if that one is taken (a migration preempted on
- * this CPU, or one that reclaim entered from inside a batch) does it look
- * at the other CPUs' batches. If all are taken, the batch is not built
- * and migration copies folio by folio as it does without offload.
+ * the copy path must not allocate (slots.h). So every possible CPU gets
+ * one batch, allocated when the first provider is enabled and kept from
+ * then on. If every batch is taken, the batch is not built and migration
+ * copies folio by folio as it does without offload.
  *
  * Each batch comes with a second one for the part of a deep batch that
  * is copied ahead (ahead.c). The batch also carries its read-side
  * section of mo_srcu, so the providers recorded in its items stay valid
  * until the batch is put.
  */
-#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
-#include <linux/percpu.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
 
 #include "internal.h"
+#include "slots.h"
 
 /*
  * The batch byte budget. The default, 4 THPs of 2 MiB, gives one call
@@ -66,12 +61,7 @@ u64 migrate_offload_part_bytes(u64 bytes)
 	return max_t(u64, SZ_2M, div_u64(bytes, parts));
 }
 
-struct mo_batch_slot {
-	atomic_t busy;
-	struct migrate_copy_batch *batch;
-};
-
-static DEFINE_PER_CPU(struct mo_batch_slot, mo_batch_slots);
+static DEFINE_PER_CPU(struct mo_slot, mo_batch_slots);
 static bool mo_batches_ready;
 
 /**
@@ -90,10 +80,9 @@ int mo_batches_alloc(void)
 	if (mo_batches_ready)
 		return 0;
 	for_each_possible_cpu(cpu) {
-		struct mo_batch_slot *slot = per_cpu_ptr(&mo_batch_slots, cpu);
 		struct migrate_copy_batch *b;
 
-		if (slot->batch)
+		if (per_cpu_ptr(&mo_batch_slots, cpu)->obj)
 			continue;
 		/* Two halves: the part being committed, the part copied ahead. */
 		b = kvcalloc_node(2, sizeof(*b), GFP_KERNEL, cpu_to_node(cpu));
@@ -104,21 +93,11 @@ int mo_batches_alloc(void)
 		b[1].cpu = -1;
 		mo_ahead_init(&b[0]);
 		mo_ahead_init(&b[1]);
-		slot->batch = b;
+		mo_slot_publish(&mo_batch_slots, cpu, b);
 	}
 	/* Pairs with migrate_copy_batch_get(): the batches are there. */
 	smp_store_release(&mo_batches_ready, true);
 	return 0;
-}
-
-static struct migrate_copy_batch *mo_batch_take(int cpu)
-{
-	struct mo_batch_slot *slot = per_cpu_ptr(&mo_batch_slots, cpu);
-
-	if (atomic_read(&slot->busy) ||
-	    atomic_cmpxchg_acquire(&slot->busy, 0, 1))
-		return NULL;
-	return slot->batch;
 }
 
 /**
@@ -133,25 +112,21 @@ static struct migrate_copy_batch *mo_batch_take(int cpu)
 struct migrate_copy_batch *migrate_copy_batch_get(void)
 {
 	struct migrate_copy_batch *b;
-	int cpu, start;
+	int cpu;
 
 	/* Pairs with mo_batches_alloc(). */
 	if (!smp_load_acquire(&mo_batches_ready))
 		return NULL;
-	start = raw_smp_processor_id();
-	b = mo_batch_take(start);
-	if (!b) {
-		for_each_cpu_wrap(cpu, cpu_possible_mask, start) {
-			b = mo_batch_take(cpu);
-			if (b)
-				break;
-		}
-	}
+	b = mo_slots_take(&mo_batch_slots, &cpu);
 	if (!b)
 		return NULL;
 	b->nr = 0;
 	b->part_bytes = 0;
+	b->may_stream = false;
+	b->stream.by = NULL;
 	b->ahead->nr = 0;
+	b->ahead->may_stream = false;
+	b->ahead->stream.by = NULL;
 	b->srcu_idx = srcu_read_lock(&mo_srcu);
 	return b;
 }

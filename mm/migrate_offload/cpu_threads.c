@@ -37,6 +37,9 @@
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
+#include "knob.h"
+#include "slots.h"
+
 #define MT_MAX_THREADS	32
 
 enum mt_placement {
@@ -70,6 +73,18 @@ struct mt_helper {
 	struct work_struct work;
 	struct mt_batch *batch;
 };
+
+/*
+ * What one call needs beyond its stack, preallocated per possible CPU
+ * (slots.h): the copy path runs in reclaim and must not allocate. A call
+ * that finds every context busy copies alone.
+ */
+struct mt_ctx {
+	cpumask_var_t cpus;
+	struct mt_helper helpers[MT_MAX_THREADS - 1];
+};
+
+static DEFINE_PER_CPU(struct mo_slot, mt_slots);
 
 /*
  * Where one thread is in the batch. The chunks a thread takes only move
@@ -158,11 +173,9 @@ static void mt_copy(struct migrate_copy_provider *prov,
 		.chunk = READ_ONCE(mt_chunk_size),
 		.next = ATOMIC64_INIT(0),
 	};
-	struct mt_helper *helpers = NULL;
+	struct mt_ctx *ctx = NULL;
 	unsigned int nr, i;
-	bool have_cpus = false;
-	cpumask_var_t cpus;
-	int cpu;
+	int cpu, slot;
 
 	for (i = 0; i < req->nr; i++)
 		req->items[i]->status = 0;
@@ -172,23 +185,19 @@ static void mt_copy(struct migrate_copy_provider *prov,
 		   DIV_ROUND_UP_ULL(req->bytes, batch.chunk));
 	nr = nr ? nr - 1 : 0;	/* the helpers */
 	if (nr)
-		have_cpus = alloc_cpumask_var(&cpus, GFP_NOWAIT | __GFP_NOWARN);
-	if (have_cpus) {
-		mt_pick_cpus(req, cpus);
-		nr = min(nr, cpumask_weight(cpus));
-		if (nr)
-			helpers = kmalloc_objs(*helpers, nr,
-					       GFP_NOWAIT | __GFP_NOWARN);
-	}
-	if (!helpers)
+		ctx = mo_slots_take(&mt_slots, &slot);
+	if (ctx) {
+		mt_pick_cpus(req, ctx->cpus);
+		nr = min(nr, cpumask_weight(ctx->cpus));
+	} else {
 		nr = 0;
+	}
 
 	cpu = -1;
 	for (i = 0; i < nr; i++) {
-		helpers[i].batch = &batch;
-		INIT_WORK(&helpers[i].work, mt_helper_work);
-		cpu = cpumask_next_wrap(cpu, cpus);
-		queue_work_on(cpu, mt_wq, &helpers[i].work);
+		ctx->helpers[i].batch = &batch;
+		cpu = cpumask_next_wrap(cpu, ctx->cpus);
+		queue_work_on(cpu, mt_wq, &ctx->helpers[i].work);
 	}
 	mt_take_chunks(&batch);
 	/*
@@ -197,10 +206,9 @@ static void mt_copy(struct migrate_copy_provider *prov,
 	 * already running may be finishing its last chunk: wait for it.
 	 */
 	for (i = 0; i < nr; i++)
-		cancel_work_sync(&helpers[i].work);
-	if (have_cpus)
-		free_cpumask_var(cpus);
-	kfree(helpers);
+		cancel_work_sync(&ctx->helpers[i].work);
+	if (ctx)
+		mo_slot_put(&mt_slots, slot);
 }
 
 static struct migrate_copy_provider mt_provider = {
@@ -210,7 +218,6 @@ static struct migrate_copy_provider mt_provider = {
 	.rating = 200,
 	.caps = {
 		.max_batch_folios = 0,
-		.may_sleep = true,
 	},
 	/*
 	 * Waking helpers costs more than copying a few base pages; the
@@ -233,7 +240,7 @@ static ssize_t threads_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
 	unsigned int n;
-	int ret = kstrtouint(buf, 0, &n);
+	int ret = mo_knob_u32(buf, count, 0, &n);
 
 	if (ret)
 		return ret;
@@ -255,8 +262,8 @@ static ssize_t chunk_size_store(struct kobject *kobj,
 				struct kobj_attribute *attr,
 				const char *buf, size_t count)
 {
-	unsigned long size;
-	int ret = kstrtoul(buf, 0, &size);
+	u64 size;
+	int ret = mo_knob_u64(buf, count, 0, &size);
 
 	if (ret)
 		return ret;
@@ -284,7 +291,8 @@ static ssize_t placement_store(struct kobject *kobj,
 			       struct kobj_attribute *attr,
 			       const char *buf, size_t count)
 {
-	int i = sysfs_match_string(mt_placement_names, buf);
+	int i = mo_knob_word(buf, count, mt_placement_names,
+			     ARRAY_SIZE(mt_placement_names));
 
 	if (i < 0)
 		return i;
@@ -329,6 +337,29 @@ static const struct attribute_group *mt_groups[] = {
 	NULL
 };
 
+static int __init mt_ctx_alloc(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mt_ctx *ctx;
+		unsigned int i;
+
+		ctx = kzalloc_node(sizeof(*ctx), GFP_KERNEL, cpu_to_node(cpu));
+		if (!ctx)
+			return -ENOMEM;
+		if (!zalloc_cpumask_var_node(&ctx->cpus, GFP_KERNEL,
+					     cpu_to_node(cpu))) {
+			kfree(ctx);
+			return -ENOMEM;
+		}
+		for (i = 0; i < ARRAY_SIZE(ctx->helpers); i++)
+			INIT_WORK(&ctx->helpers[i].work, mt_helper_work);
+		mo_slot_publish(&mt_slots, cpu, ctx);
+	}
+	return 0;
+}
+
 static int __init mo_threads_init(void)
 {
 	struct workqueue_attrs *attrs;
@@ -357,6 +388,13 @@ static int __init mo_threads_init(void)
 	if (ret)
 		goto err;
 
+	/*
+	 * Contexts already allocated stay: the provider is built in, and
+	 * without it nothing calls them.
+	 */
+	ret = mt_ctx_alloc();
+	if (ret)
+		goto err;
 	mt_threads = clamp(num_online_cpus(), 1U, 4U);
 	mt_provider.groups = mt_groups;
 	ret = migrate_offload_register(&mt_provider);

@@ -535,10 +535,6 @@ TEST_F_TIMEOUT(vanishing, moves_survive, 600)
  * may fail, bytes may not. The faults are counted: "times" goes down by
  * one for each.
  */
-#define FI(attr, f)	"/sys/kernel/debug/" attr "/" f
-#define FI_TIMES	10000
-#define FI_TIMES_STR	"10000"
-
 FIXTURE(faults)
 {
 	struct rig r;
@@ -548,42 +544,6 @@ FIXTURE(faults)
 };
 
 static const char * const fi_attrs[] = { "failslab", "fail_page_alloc" };
-
-/*
- * Faults for tasks with make-it-fail set only, sleeping allocations,
- * user pages (__GFP_HIGHMEM) and order 0 included. The probability goes
- * last, so that knobs_restore() turns it off first.
- */
-static int fi_arm(struct knobs *k, const char *attr)
-{
-	static const char * const set[][2] = {
-		{ "task-filter", "Y" }, { "interval", "1" },
-		{ "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
-		{ "min-order", "0" }, { "verbose", "0" },
-		{ "times", FI_TIMES_STR }, { "probability", "5" },
-	};
-	char path[128];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(set); i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr,
-			 set[i][0]);
-		/* failslab has neither of the page allocator's filters. */
-		if (access(path, F_OK))
-			continue;
-		if (knobs_set(k, path, set[i][1]))
-			return -1;
-	}
-	return 0;
-}
-
-static long fi_injected(const char *attr)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/times", attr);
-	return FI_TIMES - (long)knob_num(path);
-}
 
 FIXTURE_SETUP(faults)
 {
@@ -598,7 +558,7 @@ FIXTURE_SETUP(faults)
 	if (rig_setup(_metadata, &self->r, THP_ORDER, "good", 5, 0, 2000))
 		return;
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(fi_arm(&self->fi, fi_attrs[i]), 0);
+		ASSERT_EQ(fi_arm(&self->fi, fi_attrs[i], "5"), 0);
 	self->armed = true;
 }
 

@@ -702,6 +702,59 @@ TEST_F_TIMEOUT(threads, pinned_caller, 600)
 	ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
+/*
+ * The copy path allocates nothing (its helpers' work items are
+ * preallocated): with every slab allocation of the moving task failing,
+ * helpers still copy and every byte arrives. An open() in the same
+ * window proves the faults were on.
+ */
+TEST_F_TIMEOUT(threads, no_allocation, 600)
+{
+	unsigned long long helpers;
+	unsigned long misplaced;
+	struct knobs fi = { .nr = 0 };
+	int fd, probe, probe_err;
+	long ret, injected;
+
+	if (variant->order != 9)
+		SKIP(return, "run once, on 2 MiB folios");
+	if (access(FI("failslab", "times"), F_OK) &&
+	    system("mount -t debugfs none /sys/kernel/debug 2>/dev/null; true"))
+		SKIP(return, "no debugfs");
+	if (access(FI("failslab", "times"), F_OK))
+		SKIP(return, "no failslab in debugfs");
+	ASSERT_EQ(knob_write(THR("threads"), "2"), 0);
+	nm_fill(&self->buf, 11);
+	ASSERT_EQ(nm_move(&self->buf, self->nodes[0], &misplaced), 0);
+	ASSERT_EQ(misplaced, 0);
+	fd = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(fi_arm(&fi, "failslab", "100"), 0);
+	helpers = knob_num(THR("helpers"));
+
+	/* Nothing but the move and the probe while the faults are on. */
+	ASSERT_EQ(pwrite(fd, "1", 1, 0), 1);
+	ret = nm_move(&self->buf, self->nodes[1], NULL);
+	probe = open("/proc/self/status", O_RDONLY);
+	probe_err = errno;
+	ASSERT_EQ(pwrite(fd, "0", 1, 0), 1);
+
+	injected = fi_injected("failslab");
+	knobs_restore(&fi);
+	close(fd);
+	if (probe >= 0)
+		close(probe);
+	EXPECT_LT(probe, 0) {
+		TH_LOG("an open() worked with failslab on: faults were off");
+	}
+	EXPECT_EQ(probe_err, ENOMEM);
+	EXPECT_EQ(ret, 0);
+	EXPECT_EQ(nm_misplaced(&self->buf, self->nodes[1]), 0);
+	EXPECT_GT(knob_num(THR("helpers")), helpers);
+	EXPECT_GT(injected, 0);
+	EXPECT_EQ(nm_verify(&self->buf, 11, NULL), 0);
+}
+
 /* A CPU going offline and online again while batches are copied. */
 TEST_F_TIMEOUT(threads, cpu_hotplug, 900)
 {

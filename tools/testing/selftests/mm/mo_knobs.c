@@ -13,6 +13,10 @@
 
 #include "mo_knobs.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 int knob_read(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
@@ -126,4 +130,41 @@ void policies_isolate(struct knobs *k, const char *keep)
 	}
 	if (dir)
 		closedir(dir);
+}
+
+/*
+ * Faults for tasks with make-it-fail set only, sleeping allocations,
+ * user pages (__GFP_HIGHMEM) and order 0 included, with @probability
+ * percent. The probability goes last, so that knobs_restore() turns it
+ * off first.
+ */
+int fi_arm(struct knobs *k, const char *attr, const char *probability)
+{
+	const char * const set[][2] = {
+		{ "task-filter", "Y" }, { "interval", "1" },
+		{ "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
+		{ "min-order", "0" }, { "verbose", "0" },
+		{ "times", FI_TIMES_STR }, { "probability", probability },
+	};
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr,
+			 set[i][0]);
+		/* failslab has neither of the page allocator's filters. */
+		if (access(path, F_OK))
+			continue;
+		if (knobs_set(k, path, set[i][1]))
+			return -1;
+	}
+	return 0;
+}
+
+long fi_injected(const char *attr)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/times", attr);
+	return FI_TIMES - (long)knob_num(path);
 }

@@ -33,4 +33,16 @@ int knobs_set(struct knobs *k, const char *path, const char *val);
 void knobs_restore(struct knobs *k);
 void policies_isolate(struct knobs *k, const char *keep);
 
+/*
+ * Fault injection (failslab, fail_page_alloc) for the tasks that set
+ * /proc/self/make-it-fail. The faults are counted: "times" goes down by
+ * one for each.
+ */
+#define FI(attr, f)	"/sys/kernel/debug/" attr "/" f
+#define FI_TIMES	10000
+#define FI_TIMES_STR	"10000"
+
+int fi_arm(struct knobs *k, const char *attr, const char *probability);
+long fi_injected(const char *attr);
+
 #endif /* __MO_KNOBS_H__ */
