@@ -122,8 +122,8 @@ struct migrate_copy_req {
  * @max_batch_bytes: most bytes per call, 0 for no limit
  * @nodes: nodes it serves well (a DMA engine's node, a CXL node); a
  *	folio goes to it only if its source or destination node is one of
- *	them. Empty means every node.
- * @may_sleep: the copy callback may sleep
+ *	them. Empty means every node. Read once, at registration; a
+ *	provider whose affinity changes calls migrate_offload_set_nodes().
  * @copies_ahead: its copy mostly waits for an engine, not a CPU: the
  *	core may call it from a worker for the next part of a deep batch
  *	while migration commits the folios of the last part (see
@@ -134,7 +134,6 @@ struct migrate_copy_caps {
 	unsigned int max_batch_folios;
 	u64 max_batch_bytes;
 	nodemask_t nodes;
-	bool may_sleep;
 	bool copies_ahead;
 };
 
@@ -281,7 +280,8 @@ struct migrate_offload_window {
 int migrate_offload_register(struct migrate_copy_provider *prov);
 void migrate_offload_unregister(struct migrate_copy_provider *prov);
 int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable);
-struct migrate_copy_provider *migrate_offload_provider_of(struct kobject *kobj);
+void migrate_offload_set_nodes(struct migrate_copy_provider *prov,
+			       const nodemask_t *nodes);
 
 int migrate_offload_set_node_hint(int nid, const struct migrate_hint *hint);
 

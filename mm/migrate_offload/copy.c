@@ -24,13 +24,13 @@ static void mo_stat_add(struct migrate_offload_entry *e, enum mo_stat_item i,
 	this_cpu_add(e->stats->v[i], v);
 }
 
-static bool mo_node_ok(const struct migrate_copy_caps *caps,
+static bool mo_node_ok(const nodemask_t *nodes,
 		       const struct migrate_copy_item *it)
 {
-	if (nodes_empty(caps->nodes))
+	if (nodes_empty(*nodes))
 		return true;
-	return node_isset(folio_nid(it->src), caps->nodes) ||
-	       node_isset(folio_nid(it->dst), caps->nodes);
+	return node_isset(folio_nid(it->src), *nodes) ||
+	       node_isset(folio_nid(it->dst), *nodes);
 }
 
 /*
@@ -255,8 +255,9 @@ void migrate_offload_copy(struct migrate_copy_batch *batch)
 		bytes += folio_size(batch->items[i].src);
 	}
 	trace_migrate_offload_batch_start(batch->nr, bytes, batch->reason,
-					  batch->hint ? batch->hint->type :
-					  MIGRATE_HINT_DEFAULT);
+					  mo_hint_name(batch->hint ?
+						       batch->hint->type :
+						       MIGRATE_HINT_DEFAULT));
 	/* Batches mostly share one destination (move_pages(), mbind and
 	 * demotion move to one node at a time): the first folio speaks for it.
 	 */

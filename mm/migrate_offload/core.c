@@ -166,6 +166,8 @@ int migrate_offload_register(struct migrate_copy_provider *prov)
 				 prov->thresholds.min_folio_order);
 	e->min_batch_bytes = prov->thresholds.min_batch_bytes;
 	e->max_batch_folios = prov->caps.max_batch_folios;
+	seqlock_init(&e->nodes_seq);
+	e->nodes = prov->caps.nodes;
 	e->enabled = prov->kind == MIGRATE_COPY_CPU;
 
 	mutex_lock(&mo_lock);
@@ -242,6 +244,41 @@ void migrate_offload_unregister(struct migrate_copy_provider *prov)
 	prov->entry = NULL;
 }
 EXPORT_SYMBOL_GPL(migrate_offload_unregister);
+
+/**
+ * migrate_offload_set_nodes() - change the nodes a provider serves well
+ * @prov: a registered provider
+ * @nodes: its new node affinity; empty for every node
+ *
+ * For providers whose affinity follows what they hold, e.g. the nodes of
+ * the DMA engines a provider has channels on. Batches read the set
+ * without a lock, so a nodemask of MAX_NUMNODES bits is never seen half
+ * written: they see the old set or the new one. Any context; it neither
+ * sleeps nor waits for batches.
+ */
+void migrate_offload_set_nodes(struct migrate_copy_provider *prov,
+			       const nodemask_t *nodes)
+{
+	struct migrate_offload_entry *e = prov->entry;
+
+	if (WARN_ON_ONCE(!e))
+		return;
+	write_seqlock(&e->nodes_seq);
+	e->nodes = *nodes;
+	write_sequnlock(&e->nodes_seq);
+}
+EXPORT_SYMBOL_GPL(migrate_offload_set_nodes);
+
+/* A consistent copy of @e's nodes; lockless, for the copy path. */
+void mo_nodes_read(struct migrate_offload_entry *e, nodemask_t *nodes)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&e->nodes_seq);
+		*nodes = e->nodes;
+	} while (read_seqretry(&e->nodes_seq, seq));
+}
 
 void mo_entry_release(struct migrate_offload_entry *e)
 {

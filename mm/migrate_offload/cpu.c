@@ -3,36 +3,19 @@
  * The built-in "cpu" provider: the copy migration has always done, one
  * folio after the other on the migrating CPU, with machine-check-safe
  * copies. It never declines, cannot be disabled and ends every chain.
+ * It has no copy callback: the core copies what is left itself, at the
+ * end of every chain (copy.c), and this entry only names and counts it.
  */
 #include <linux/init.h>
-#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/sched.h>
 
 #include "internal.h"
-
-static void mo_cpu_copy(struct migrate_copy_provider *prov,
-			struct migrate_copy_req *req)
-{
-	unsigned int i;
-
-	for (i = 0; i < req->nr; i++) {
-		struct migrate_copy_item *it = req->items[i];
-
-		it->status = folio_mc_copy(it->dst, it->src);
-		cond_resched();
-	}
-}
 
 struct migrate_copy_provider mo_cpu_provider = {
 	.name = "cpu",
 	.owner = THIS_MODULE,
 	.kind = MIGRATE_COPY_CPU,
 	.rating = 0,
-	.caps = {
-		.may_sleep = true,
-	},
-	.copy = mo_cpu_copy,
 };
 
 static int __init mo_cpu_init(void)

@@ -212,6 +212,12 @@ static void mdma_update_nodes(void)
 	nodemask_t nodes = NODE_MASK_NONE;
 	unsigned int i;
 
+	/*
+	 * Disabled, the provider gets no batches, and it may be on its way
+	 * out of the core's registry; enabling it scans again.
+	 */
+	if (!mdma.enabled)
+		return;
 	for (i = 0; i < MDMA_MAX_CHANS; i++) {
 		if (!mdma.chans[i].live || mdma.chans[i].retired)
 			continue;
@@ -221,11 +227,7 @@ static void mdma_update_nodes(void)
 		}
 		node_set(mdma.chans[i].node, nodes);
 	}
-	/*
-	 * The core reads this without our lock; with MAX_NUMNODES bits in
-	 * few words a batch racing with a change sees the old or new set.
-	 */
-	mdma_provider.caps.nodes = nodes;
+	migrate_offload_set_nodes(&mdma_provider, &nodes);
 }
 
 /* Slots taken out of the set, to be given back after the grace period. */

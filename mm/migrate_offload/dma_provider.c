@@ -57,7 +57,6 @@ struct migrate_copy_provider mdma_provider = {
 	.kind = MIGRATE_COPY_DMA,
 	.rating = 300,
 	.caps = {
-		.may_sleep = true,
 		/* The caller only sleeps until the engines are done. */
 		.copies_ahead = true,
 	},

@@ -10,6 +10,8 @@
 #include <linux/list.h>
 #include <linux/migrate_offload.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/seqlock.h>
 #include <linux/sizes.h>
 #include <linux/srcu.h>
 
@@ -62,6 +64,9 @@ struct mo_stats {
  * @min_folio_order: threshold: smallest folio order it is given
  * @min_batch_bytes: threshold: smaller batches skip it
  * @max_batch_folios: most folios per call (0: the provider's limit)
+ * @nodes_seq: guards @nodes, which the provider may change at any time
+ *	(migrate_offload_set_nodes()) while batches read it without a lock
+ * @nodes: nodes it serves well; starts as its caps.nodes
  * @stats: per-CPU counters
  */
 struct migrate_offload_entry {
@@ -75,6 +80,8 @@ struct migrate_offload_entry {
 	unsigned int min_folio_order;
 	u64 min_batch_bytes;
 	unsigned int max_batch_folios;
+	seqlock_t nodes_seq;
+	nodemask_t nodes;
 	struct mo_stats __percpu *stats;
 };
 
@@ -87,6 +94,7 @@ struct migrate_offload_entry *mo_find_locked(const char *name);
 int mo_set_enabled(struct migrate_offload_entry *e, bool enable);
 void mo_stats_read(struct migrate_offload_entry *e, struct mo_stats *sum);
 const char *mo_kind_name(enum migrate_copy_kind kind);
+void mo_nodes_read(struct migrate_offload_entry *e, nodemask_t *nodes);
 
 /* Chains (chain.c) */
 int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,

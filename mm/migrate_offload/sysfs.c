@@ -214,15 +214,25 @@ static struct kobj_attribute caps_##_name##_attr =			\
 CAPS_ATTR(min_folio_size, "%lu", PAGE_SIZE << caps->min_folio_order);
 CAPS_ATTR(max_batch_folios, "%u", caps->max_batch_folios);
 CAPS_ATTR(max_batch_bytes, "%llu", caps->max_batch_bytes);
-CAPS_ATTR(nodes, "%*pbl", nodemask_pr_args(&caps->nodes));
-CAPS_ATTR(may_sleep, "%d", caps->may_sleep);
+
+/* The nodes served now: a provider may change them while registered. */
+static ssize_t caps_nodes_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	nodemask_t nodes;
+
+	mo_nodes_read(to_entry(kobj), &nodes);
+	return sysfs_emit(buf, "%*pbl\n", nodemask_pr_args(&nodes));
+}
+
+static struct kobj_attribute caps_nodes_attr = __ATTR(nodes, 0444,
+						      caps_nodes_show, NULL);
 
 static struct attribute *mo_caps_attrs[] = {
 	&caps_min_folio_size_attr.attr,
 	&caps_max_batch_folios_attr.attr,
 	&caps_max_batch_bytes_attr.attr,
 	&caps_nodes_attr.attr,
-	&caps_may_sleep_attr.attr,
 	NULL
 };
 
@@ -341,19 +351,6 @@ void mo_sysfs_del(struct migrate_offload_entry *e)
 	e->prov = NULL;
 	kobject_put(&e->kobj);
 }
-
-/**
- * migrate_offload_provider_of() - the provider behind a sysfs directory
- * @kobj: the kobject passed to a show or store callback of one of the
- *	provider's own attribute groups
- *
- * Return: the provider; valid for the duration of the callback.
- */
-struct migrate_copy_provider *migrate_offload_provider_of(struct kobject *kobj)
-{
-	return to_entry(kobj)->prov;
-}
-EXPORT_SYMBOL_GPL(migrate_offload_provider_of);
 
 static ssize_t available_providers_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)

@@ -79,9 +79,6 @@ static struct migrate_copy_provider test_provider = {
 	.name = "test",
 	.owner = THIS_MODULE,
 	.copy = test_copy,
-	.caps = {
-		.may_sleep = true,
-	},
 };
 
 static int __init test_provider_init(void)

@@ -9,21 +9,30 @@
 #if !defined(_TRACE_MIGRATE_OFFLOAD_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TRACE_MIGRATE_OFFLOAD_H
 
+#include <linux/migrate.h>
 #include <linux/tracepoint.h>
 
+/*
+ * Reasons and hints are recorded by name, from the tables the kernel
+ * already keeps (migrate_reason_names[], the policy's hint words): a
+ * string needs no TRACE_DEFINE_ENUM() for tools to read it, and filters
+ * can match it ("reason == \"demotion\"").
+ */
 TRACE_EVENT(migrate_offload_batch_start,
-	    TP_PROTO(unsigned int nr, u64 bytes, int reason, int hint),
+	    TP_PROTO(unsigned int nr, u64 bytes, enum migrate_reason reason,
+		     const char *hint),
 	    TP_ARGS(nr, bytes, reason, hint),
 	    TP_STRUCT__entry(__field(unsigned int, nr)
 			     __field(u64, bytes)
-			     __field(int, reason)
-			     __field(int, hint)),
+			     __string(reason, reason < MR_TYPES ?
+				      migrate_reason_names[reason] : "?")
+			     __string(hint, hint)),
 	    TP_fast_assign(__entry->nr = nr;
 			   __entry->bytes = bytes;
-			   __entry->reason = reason;
-			   __entry->hint = hint;),
-	    TP_printk("nr=%u bytes=%llu reason=%d hint=%d", __entry->nr,
-		      __entry->bytes, __entry->reason, __entry->hint)
+			   __assign_str(reason);
+			   __assign_str(hint);),
+	    TP_printk("nr=%u bytes=%llu reason=%s hint=%s", __entry->nr,
+		      __entry->bytes, __get_str(reason), __get_str(hint))
 );
 
 TRACE_EVENT(migrate_offload_copy,
@@ -76,18 +85,20 @@ TRACE_EVENT(migrate_offload_batch_end,
 
 /* Per batch: its folios' unmapped windows (see mm/migrate_offload/window.c). */
 TRACE_EVENT(migrate_offload_window,
-	    TP_PROTO(int reason, unsigned int nr, u64 mean_ns, u64 max_ns),
+	    TP_PROTO(enum migrate_reason reason, unsigned int nr, u64 mean_ns,
+		     u64 max_ns),
 	    TP_ARGS(reason, nr, mean_ns, max_ns),
-	    TP_STRUCT__entry(__field(int, reason)
+	    TP_STRUCT__entry(__string(reason, reason < MR_TYPES ?
+				      migrate_reason_names[reason] : "?")
 			     __field(unsigned int, nr)
 			     __field(u64, mean_ns)
 			     __field(u64, max_ns)),
-	    TP_fast_assign(__entry->reason = reason;
+	    TP_fast_assign(__assign_str(reason);
 			   __entry->nr = nr;
 			   __entry->mean_ns = mean_ns;
 			   __entry->max_ns = max_ns;),
-	    TP_printk("reason=%d nr=%u mean_ns=%llu max_ns=%llu",
-		      __entry->reason, __entry->nr, __entry->mean_ns,
+	    TP_printk("reason=%s nr=%u mean_ns=%llu max_ns=%llu",
+		      __get_str(reason), __entry->nr, __entry->mean_ns,
 		      __entry->max_ns)
 );
 

@@ -81,7 +81,6 @@ static void kt_init(struct kt_prov *kp, const char *name,
 	kp->prov.kind = kind;
 	kp->prov.rating = rating;
 	kp->prov.copy = kt_copy;
-	kp->prov.caps.may_sleep = true;
 }
 
 static void kt_register(struct kunit *test, struct kt_prov *kp)
@@ -571,6 +570,7 @@ static void node_affinity(struct kunit *test)
 	int far = first_online_node, other;
 	struct kt_prov kp;
 	struct kt_batch kb;
+	nodemask_t nodes;
 
 	other = next_online_node(far);
 	if (other == MAX_NUMNODES)
