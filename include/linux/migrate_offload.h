@@ -82,9 +82,11 @@ struct migrate_hint {
  *	-ENOTRECOVERABLE when the copy could not be stopped and may still
  *	write @dst (the provider then holds a reference on @dst until it
  *	can no longer be written), another negative errno when the copy
- *	failed (the rest of the chain copies it). The first two are final:
- *	nobody copies the folio again and its migration fails. The core
- *	sets it to -EAGAIN ("not copied yet") before each provider.
+ *	failed (the rest of the chain copies it). -EHWPOISON and
+ *	-ENOTRECOVERABLE are final: nobody copies the folio again and its
+ *	migration fails. The core sets it to -EAGAIN ("not copied yet")
+ *	before each provider. -EINPROGRESS: a provider's engine still
+ *	copies it (see &migrate_copy_provider.submit).
  * @failures: how many providers failed to copy it (kept by the core)
  * @by: the provider that copied it (kept by the core)
  */
@@ -105,6 +107,7 @@ struct migrate_copy_item {
  * @mode: the caller's migrate mode: in %MIGRATE_ASYNC (NUMA hinting
  *	faults, async compaction, demotion from reclaim) a provider must not
  *	sleep long; it waits a short, bounded time or declines
+ * @priv: the provider's own, from its submit to its finish callback
  */
 struct migrate_copy_req {
 	struct migrate_copy_item **items;
@@ -112,6 +115,7 @@ struct migrate_copy_req {
 	u64 bytes;
 	enum migrate_reason reason;
 	enum migrate_mode mode;
+	void *priv;
 };
 
 /**
@@ -158,12 +162,29 @@ struct migrate_copy_thresholds {
  * @rating: its place in a chain: higher ratings are asked first
  * @caps: its capabilities
  * @thresholds: default thresholds (never below @caps.min_folio_order)
- * @copy: copy what it can of @req and set every item's status. Called
- *	with the folios locked; may sleep if @caps.may_sleep. A folio it
+ * @copy: copy what it can of @req and set every item's status (NULL
+ *	only for the built-in "cpu" provider, whose copy the core does).
+ *	Called with the folios locked; may sleep (migration has no atomic
+ *	caller). A folio it
  *	reports as copied must hold exactly the source's contents, and when
  *	it returns it must not touch any folio of @req again (a timed-out
  *	DMA transfer is terminated first): the next provider or the CPU
  *	copies what it did not.
+ * @submit: optional, for a copy that runs on an engine and leaves the
+ *	CPU free: start copying @req and return without waiting. Every item
+ *	it started is -EINPROGRESS, every other one has a status as from
+ *	@copy. Migration then commits the folios one by one, each as soon
+ *	as @wait reports its copy over, while the engine copies the later
+ *	ones. A provider with @submit has @wait and @finish too, and keeps
+ *	@copy for callers that need the whole request copied at once.
+ * @wait: wait until the copy of item @i of the request @submit started
+ *	is over, bounded as @copy is, and set that item's final status. A
+ *	folio reported copied is committed at once: nothing of the request
+ *	may write it afterwards, whatever becomes of the other items.
+ * @finish: end the request @submit started: give every item still in
+ *	progress its final status; on return nothing of the request touches
+ *	any of its folios again, as when @copy returns. Called once for each
+ *	@submit, after the last @wait or instead of the remaining ones.
  * @enable: optional; called with true before the provider is enabled
  *	(an error keeps it disabled) and with false once it is disabled
  *	(batches already in @copy may still run). A provider takes what it
@@ -183,6 +204,12 @@ struct migrate_copy_provider {
 	struct migrate_copy_thresholds thresholds;
 	void (*copy)(struct migrate_copy_provider *prov,
 		     struct migrate_copy_req *req);
+	void (*submit)(struct migrate_copy_provider *prov,
+		       struct migrate_copy_req *req);
+	void (*wait)(struct migrate_copy_provider *prov,
+		     struct migrate_copy_req *req, unsigned int i);
+	void (*finish)(struct migrate_copy_provider *prov,
+		       struct migrate_copy_req *req);
 	int (*enable)(struct migrate_copy_provider *prov, bool enable);
 	const struct attribute_group **groups;
 	struct migrate_offload_entry *entry;
@@ -224,6 +251,30 @@ struct migrate_copy_floor {
 };
 
 /**
+ * struct migrate_copy_stream - a copy an engine runs while folios commit
+ * @req: what its provider was asked for
+ * @by: the provider, or NULL while nothing streams
+ * @pos: the item of @req migration commits next (in the batch's order)
+ * @copied: folios the provider copied so far, for its trace event
+ * @failed: folios whose copy it reported failed so far
+ * @declined: folios it declined so far
+ * @t0: when it was submitted (ns)
+ * @items: the items of @req
+ *
+ * Kept by the core (mm/migrate_offload/copy.c).
+ */
+struct migrate_copy_stream {
+	struct migrate_copy_req req;
+	struct migrate_offload_entry *by;
+	unsigned int pos;
+	unsigned int copied;
+	unsigned int failed;
+	unsigned int declined;
+	u64 t0;
+	struct migrate_copy_item *items[MIGRATE_COPY_BATCH_MAX];
+};
+
+/**
  * struct migrate_copy_batch - the folios of one migrate_pages_batch() pass
  * @nr: number of @items
  * @reason: why the folios migrate
@@ -231,12 +282,15 @@ struct migrate_copy_floor {
  * @mode: the caller's migrate mode (see &struct migrate_copy_ctx)
  * @floor: what the batch's chain takes (see &struct migrate_copy_floor)
  * @part_bytes: when copying ahead, the most bytes of one part; else 0
+ * @may_stream: the caller commits folio by folio as their copies end
+ *	(migrate_offload_copy_folio(), migrate_offload_copy_finish())
  * @cpu: the CPU whose preallocated batch this is, or -1
  * @srcu_idx: the batch's read-side section of the provider list
  * @ahead: the other half of a deep batch: the part copied ahead
  * @ahead_work: copies this part on a worker
  * @ahead_done: completed when that copy is over
  * @ahead_queued: @ahead_work was queued and not yet waited for
+ * @stream: the copy a provider runs while the folios commit
  * @scratch: room for @nr item pointers, used by the core
  * @items: the folios
  */
@@ -247,12 +301,14 @@ struct migrate_copy_batch {
 	enum migrate_mode mode;
 	struct migrate_copy_floor floor;
 	u64 part_bytes;
+	bool may_stream;
 	int cpu;
 	int srcu_idx;
 	struct migrate_copy_batch *ahead;
 	struct work_struct ahead_work;
 	struct completion ahead_done;
 	bool ahead_queued;
+	struct migrate_copy_stream stream;
 	struct migrate_copy_item *scratch[MIGRATE_COPY_BATCH_MAX];
 	struct migrate_copy_item items[MIGRATE_COPY_BATCH_MAX];
 };
@@ -296,6 +352,9 @@ unsigned long migrate_offload_batch_pages(enum migrate_reason reason,
 struct migrate_copy_batch *migrate_copy_batch_get(void);
 void migrate_copy_batch_put(struct migrate_copy_batch *batch);
 void migrate_offload_copy(struct migrate_copy_batch *batch);
+void migrate_offload_copy_folio(struct migrate_copy_batch *batch,
+				struct migrate_copy_item *it);
+void migrate_offload_copy_finish(struct migrate_copy_batch *batch);
 void migrate_offload_copy_ahead(struct migrate_copy_batch *batch);
 void migrate_offload_copy_wait(struct migrate_copy_batch *batch);
 void migrate_offload_window_start(struct migrate_offload_window *w);
@@ -362,6 +421,16 @@ static inline void migrate_offload_copy(struct migrate_copy_batch *batch)
 }
 
 static inline void migrate_offload_copy_ahead(struct migrate_copy_batch *batch)
+{
+}
+
+static inline void
+migrate_offload_copy_folio(struct migrate_copy_batch *batch,
+			   struct migrate_copy_item *it)
+{
+}
+
+static inline void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
 {
 }
 

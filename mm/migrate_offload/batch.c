@@ -142,6 +142,8 @@ void migrate_copy_batch_put(struct migrate_copy_batch *batch)
 	/* Its folios may go away now: no copy of them may still run. */
 	migrate_offload_copy_wait(batch);
 	migrate_offload_copy_wait(batch->ahead);
+	migrate_offload_copy_finish(batch);
+	migrate_offload_copy_finish(batch->ahead);
 	srcu_read_unlock(&mo_srcu, batch->srcu_idx);
-	atomic_set_release(&per_cpu_ptr(&mo_batch_slots, batch->cpu)->busy, 0);
+	mo_slot_put(&mo_batch_slots, batch->cpu);
 }

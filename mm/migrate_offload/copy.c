@@ -75,62 +75,68 @@ static void mo_stat_add_types(struct migrate_offload_entry *e,
 			mo_stat_add(e, MO_STAT_ANON + t, types[t]);
 }
 
-/* One call into the provider: account for what it did with each folio. */
-static void mo_call(struct migrate_offload_entry *e,
-		    struct migrate_copy_req *req)
+/* What a provider did with some folios, for its counters and traces. */
+struct mo_tally {
+	unsigned int copied, declined, failed, recopied;
+	unsigned int types[MO_NR_TYPES];
+	u64 bytes;
+};
+
+/*
+ * Account for what @e did with @it. A folio it did not copy goes back to
+ * "pending" for the rest of the chain, unless its error is final.
+ */
+static void mo_settle(struct migrate_offload_entry *e,
+		      struct migrate_copy_item *it, struct mo_tally *t)
 {
-	struct migrate_copy_provider *prov = e->prov;
-	unsigned int i, copied = 0, declined = 0, failed = 0, recopied = 0;
-	unsigned int types[MO_NR_TYPES] = {};
-	u64 bytes = 0, t0;
-
-	for (i = 0; i < req->nr; i++)
-		req->items[i]->status = -EAGAIN;
-	if (prov->caps.may_sleep)
-		might_sleep();
-	t0 = ktime_get_ns();
-	prov->copy(prov, req);
-	mo_stat_add(e, MO_STAT_TIME_NS, ktime_get_ns() - t0);
-
-	for (i = 0; i < req->nr; i++) {
-		struct migrate_copy_item *it = req->items[i];
-
-		if (!it->status) {
-			copied++;
-			bytes += folio_size(it->src);
-			recopied += !!it->failures;
-			types[mo_folio_type(it->src)]++;
-			it->by = e;
-			continue;
-		}
-		if (it->status == -EAGAIN || it->status == -EOPNOTSUPP) {
-			declined++;
-		} else {
-			failed++;
-			it->failures++;
-		}
-		/*
-		 * Final errors: a memory error in the source (reading the
-		 * folio again, by another provider or the CPU, would only
-		 * consume the poison again), or an engine that could not be
-		 * stopped and may still write the destination (which its
-		 * provider keeps). Migration's own error path takes the folio.
-		 */
-		if (it->status == -EHWPOISON || it->status == -ENOTRECOVERABLE)
-			continue;
-		/* Not copied: back to "pending" for the rest of the chain. */
-		it->status = -EAGAIN;
+	if (!it->status) {
+		t->copied++;
+		t->bytes += folio_size(it->src);
+		t->recopied += !!it->failures;
+		t->types[mo_folio_type(it->src)]++;
+		it->by = e;
+		return;
 	}
+	if (it->status == -EAGAIN || it->status == -EOPNOTSUPP) {
+		t->declined++;
+	} else {
+		t->failed++;
+		it->failures++;
+	}
+	/*
+	 * Final errors: a memory error in the source (reading the folio
+	 * again, by another provider or the CPU, would only consume the
+	 * poison again), or an engine that could not be stopped and may
+	 * still write the destination (which its provider keeps).
+	 * Migration's own error path takes the folio.
+	 */
+	if (it->status == -EHWPOISON || it->status == -ENOTRECOVERABLE)
+		return;
+	it->status = -EAGAIN;
+}
+
+static void mo_tally_add(struct migrate_offload_entry *e,
+			 const struct mo_tally *t)
+{
+	mo_stat_add(e, MO_STAT_FOLIOS, t->copied);
+	mo_stat_add_types(e, t->types);
+	mo_stat_add(e, MO_STAT_BYTES, t->bytes);
+	mo_stat_add(e, MO_STAT_DECLINED, t->declined);
+	mo_stat_add(e, MO_STAT_FAILED, t->failed);
+	mo_stat_add(e, MO_STAT_FALLBACKS, t->declined + t->failed);
+	mo_stat_add(e, MO_STAT_RECOPIED, t->recopied);
+}
+
+/* The end of a provider call: its counters and trace events. */
+static void mo_call_done(struct migrate_offload_entry *e,
+			 const struct migrate_copy_req *req,
+			 unsigned int copied, unsigned int failed,
+			 unsigned int declined, u64 t0)
+{
+	mo_stat_add(e, MO_STAT_TIME_NS, ktime_get_ns() - t0);
 	mo_stat_add(e, MO_STAT_BATCHES, 1);
 	if (mo_in_ahead_worker())
 		mo_stat_add(e, MO_STAT_AHEAD, 1);
-	mo_stat_add(e, MO_STAT_FOLIOS, copied);
-	mo_stat_add_types(e, types);
-	mo_stat_add(e, MO_STAT_BYTES, bytes);
-	mo_stat_add(e, MO_STAT_DECLINED, declined);
-	mo_stat_add(e, MO_STAT_FAILED, failed);
-	mo_stat_add(e, MO_STAT_FALLBACKS, declined + failed);
-	mo_stat_add(e, MO_STAT_RECOPIED, recopied);
 	trace_migrate_offload_copy(e->name, req->nr, req->bytes, copied, failed,
 				   declined);
 	if (failed)
@@ -139,38 +145,78 @@ static void mo_call(struct migrate_offload_entry *e,
 		trace_migrate_offload_fallback(e->name, declined, "declined");
 }
 
+/* One call into the provider: account for what it did with each folio. */
+static void mo_call(struct migrate_offload_entry *e,
+		    struct migrate_copy_req *req)
+{
+	struct migrate_copy_provider *prov = e->prov;
+	struct mo_tally t = {};
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < req->nr; i++)
+		req->items[i]->status = -EAGAIN;
+	might_sleep();
+	t0 = ktime_get_ns();
+	prov->copy(prov, req);
+	for (i = 0; i < req->nr; i++)
+		mo_settle(e, req->items[i], &t);
+	mo_tally_add(e, &t);
+	mo_call_done(e, req, t.copied, t.failed, t.declined, t0);
+}
+
+/*
+ * The pending folios of @b that @e takes (folio size, node affinity,
+ * whole copies), into @out, and their bytes into @bytes. Returns how
+ * many, or 0 when none or when they add up to less than @e's threshold.
+ */
+static unsigned int mo_pick(struct migrate_offload_entry *e,
+			    struct migrate_copy_batch *b,
+			    struct migrate_copy_item **out, u64 *bytes)
+{
+	unsigned int min_order = READ_ONCE(e->min_folio_order);
+	unsigned int i, nr = 0;
+	nodemask_t nodes;
+
+	*bytes = 0;
+	mo_nodes_read(e, &nodes);
+	for (i = 0; i < b->nr; i++) {
+		struct migrate_copy_item *it = &b->items[i];
+
+		if (it->status != -EAGAIN || folio_order(it->src) < min_order ||
+		    !mo_node_ok(&nodes, it) || !mo_copies_whole(e->prov, it))
+			continue;
+		out[nr++] = it;
+		*bytes += folio_size(it->src);
+	}
+	if (nr && *bytes < READ_ONCE(e->min_batch_bytes)) {
+		mo_stat_add(e, MO_STAT_SKIPPED, 1);
+		trace_migrate_offload_fallback(e->name, nr, "threshold");
+		return 0;
+	}
+	return nr;
+}
+
+static unsigned int mo_max_nr(struct migrate_offload_entry *e)
+{
+	return min_not_zero(READ_ONCE(e->max_batch_folios),
+			    e->prov->caps.max_batch_folios);
+}
+
 /* Offer the pending folios of @b that @e can take, in chunks it accepts. */
 static void mo_offer(struct migrate_offload_entry *e,
 		     struct migrate_copy_batch *b)
 {
 	const struct migrate_copy_caps *caps = &e->prov->caps;
-	unsigned int min_order = READ_ONCE(e->min_folio_order);
-	unsigned int max_nr = min_not_zero(READ_ONCE(e->max_batch_folios),
-					   caps->max_batch_folios);
+	unsigned int max_nr = mo_max_nr(e);
 	struct migrate_copy_req req = {
 		.reason = b->reason,
 		.mode = b->mode,
 	};
-	unsigned int i, nr = 0, start;
-	u64 bytes = 0;
+	unsigned int nr, start;
+	u64 bytes;
 
-	for (i = 0; i < b->nr; i++) {
-		struct migrate_copy_item *it = &b->items[i];
-
-		if (it->status != -EAGAIN || folio_order(it->src) < min_order ||
-		    !mo_node_ok(caps, it) || !mo_copies_whole(e->prov, it))
-			continue;
-		b->scratch[nr++] = it;
-		bytes += folio_size(it->src);
-	}
-	if (!nr)
-		return;
-	if (bytes < READ_ONCE(e->min_batch_bytes)) {
-		mo_stat_add(e, MO_STAT_SKIPPED, 1);
-		trace_migrate_offload_fallback(e->name, nr, "threshold");
-		return;
-	}
-
+	nr = mo_pick(e, b, b->scratch, &bytes);
 	for (start = 0; start < nr; start += req.nr) {
 		req.items = &b->scratch[start];
 		req.nr = 0;
@@ -189,42 +235,193 @@ static void mo_offer(struct migrate_offload_entry *e,
 	}
 }
 
+/* The CPU copies @it; what it did goes into @t. */
+static void mo_cpu_copy_item(struct migrate_copy_item *it, struct mo_tally *t)
+{
+	/* -EHWPOISON leaves the folio to migration's own error path. */
+	it->status = folio_mc_copy(it->dst, it->src);
+	if (it->status) {
+		t->failed++;
+		return;
+	}
+	t->copied++;
+	t->recopied += !!it->failures;
+	t->types[mo_folio_type(it->src)]++;
+	t->bytes += folio_size(it->src);
+	it->by = mo_cpu_provider.entry;
+}
+
+static void mo_cpu_done(const struct mo_tally *t, u64 t0)
+{
+	struct migrate_offload_entry *e = mo_cpu_provider.entry;
+
+	if (!(t->copied + t->failed))
+		return;
+	mo_stat_add(e, MO_STAT_TIME_NS, ktime_get_ns() - t0);
+	mo_stat_add(e, MO_STAT_BATCHES, 1);
+	mo_stat_add(e, MO_STAT_FOLIOS, t->copied);
+	mo_stat_add(e, MO_STAT_BYTES, t->bytes);
+	mo_stat_add(e, MO_STAT_FAILED, t->failed);
+	mo_stat_add(e, MO_STAT_RECOPIED, t->recopied);
+	mo_stat_add_types(e, t->types);
+}
+
 /* The end of every chain: the CPU copies what nobody else did. */
 static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
 {
-	struct migrate_offload_entry *e = mo_cpu_provider.entry;
-	unsigned int i, copied = 0, recopied = 0, failed = 0;
-	unsigned int types[MO_NR_TYPES] = {};
-	u64 bytes = 0, t0 = ktime_get_ns();
+	struct mo_tally t = {};
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
 
 	for (i = 0; i < b->nr; i++) {
-		struct migrate_copy_item *it = &b->items[i];
-
-		if (it->status != -EAGAIN)
+		if (b->items[i].status != -EAGAIN)
 			continue;
-		/* -EHWPOISON leaves the folio to migration's own error path. */
-		it->status = folio_mc_copy(it->dst, it->src);
-		if (it->status) {
-			failed++;
-			continue;
-		}
-		copied++;
-		recopied += !!it->failures;
-		types[mo_folio_type(it->src)]++;
-		bytes += folio_size(it->src);
-		it->by = e;
+		mo_cpu_copy_item(&b->items[i], &t);
 		cond_resched();
 	}
-	if (copied + failed) {
-		mo_stat_add(e, MO_STAT_TIME_NS, ktime_get_ns() - t0);
-		mo_stat_add(e, MO_STAT_BATCHES, 1);
-		mo_stat_add(e, MO_STAT_FOLIOS, copied);
-		mo_stat_add(e, MO_STAT_BYTES, bytes);
-		mo_stat_add(e, MO_STAT_FAILED, failed);
-		mo_stat_add(e, MO_STAT_RECOPIED, recopied);
-		mo_stat_add_types(e, types);
+	mo_cpu_done(&t, t0);
+	return t.copied;
+}
+
+/* A folio whose streamed copy failed: the CPU copies it before its commit. */
+static void mo_cpu_copy_one(struct migrate_copy_item *it)
+{
+	struct mo_tally t = {};
+	u64 t0 = ktime_get_ns();
+
+	mo_cpu_copy_item(it, &t);
+	mo_cpu_done(&t, t0);
+}
+
+/* Account for one folio of a stream, once its copy is over. */
+static void mo_stream_settle(struct migrate_copy_stream *st,
+			     struct migrate_copy_item *it)
+{
+	struct mo_tally t = {};
+
+	mo_settle(st->by, it, &t);
+	mo_tally_add(st->by, &t);
+	st->copied += t.copied;
+	st->failed += t.failed;
+	st->declined += t.declined;
+}
+
+/*
+ * Start @e's copy of what it takes of @b, and return while its engine
+ * copies: migration commits each folio as soon as its own copy is over
+ * (migrate_offload_copy_folio()). What @e did not start goes on down the
+ * chain at once. A stream is one call, so a provider whose limits would
+ * split the folios is offered them the usual way instead.
+ *
+ * Return: false when @e must be offered the folios the usual way.
+ */
+static bool mo_stream_start(struct migrate_offload_entry *e,
+			    struct migrate_copy_batch *b)
+{
+	const struct migrate_copy_caps *caps = &e->prov->caps;
+	struct migrate_copy_stream *st = &b->stream;
+	unsigned int max_nr = mo_max_nr(e), i, nr, busy = 0;
+	u64 bytes;
+
+	nr = mo_pick(e, b, st->items, &bytes);
+	if (!nr)
+		return true;
+	if ((max_nr && nr > max_nr) ||
+	    (caps->max_batch_bytes && bytes > caps->max_batch_bytes))
+		return false;
+	st->req = (struct migrate_copy_req) {
+		.items = st->items,
+		.nr = nr,
+		.bytes = bytes,
+		.reason = b->reason,
+		.mode = b->mode,
+	};
+	st->by = e;
+	st->pos = 0;
+	st->copied = 0;
+	st->failed = 0;
+	st->declined = 0;
+	might_sleep();
+	st->t0 = ktime_get_ns();
+	e->prov->submit(e->prov, &st->req);
+	for (i = 0; i < nr; i++) {
+		if (st->items[i]->status == -EINPROGRESS)
+			busy++;
+		else
+			mo_stream_settle(st, st->items[i]);
 	}
-	return copied;
+	if (!busy)
+		migrate_offload_copy_finish(b);
+	return true;
+}
+
+/**
+ * migrate_offload_copy_folio() - make sure a folio is copied before its commit
+ * @batch: the batch migrate_offload_copy() copied
+ * @it: one of its items, in the order of the items
+ *
+ * For a folio a provider still copies (-EINPROGRESS), waits for its copy
+ * and, if it failed, copies it with the CPU. On return its status is
+ * what migrate_offload_copy() would have left. Later folios may still be
+ * copied meanwhile.
+ */
+void migrate_offload_copy_folio(struct migrate_copy_batch *batch,
+				struct migrate_copy_item *it)
+{
+	struct migrate_copy_stream *st = &batch->stream;
+	struct migrate_offload_entry *e = st->by;
+
+	if (it->status != -EINPROGRESS)
+		return;
+	/* Folios are committed in order: look from the last one on. */
+	while (st->pos < st->req.nr && st->items[st->pos] != it)
+		st->pos++;
+	if (!WARN_ON_ONCE(!e || st->pos == st->req.nr))
+		e->prov->wait(e->prov, &st->req, st->pos);
+	if (WARN_ON_ONCE(it->status == -EINPROGRESS)) {
+		/* A provider that broke its word: end all of its stream. */
+		migrate_offload_copy_finish(batch);
+		return;
+	}
+	mo_stream_settle(st, it);
+	if (it->status == -EAGAIN)
+		mo_cpu_copy_one(it);
+}
+
+/**
+ * migrate_offload_copy_finish() - end the copy a provider streams, if any
+ * @batch: the batch migrate_offload_copy() copied
+ *
+ * Called once the batch's folios are committed, or before they are given
+ * up: after it no engine touches a folio of the batch, and every folio
+ * whose copy had not been waited for has its final status.
+ */
+void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
+{
+	struct migrate_copy_stream *st = &batch->stream;
+	struct migrate_offload_entry *e = st->by;
+	unsigned int i, n = 0;
+
+	if (!e)
+		return;
+	/* Those not settled yet: still in progress. */
+	for (i = 0; i < st->req.nr; i++)
+		if (st->items[i]->status == -EINPROGRESS)
+			batch->scratch[n++] = st->items[i];
+	e->prov->finish(e->prov, &st->req);
+	for (i = 0; i < n; i++) {
+		struct migrate_copy_item *it = batch->scratch[i];
+
+		/* No safe choice left: its move fails. */
+		if (WARN_ON_ONCE(it->status == -EINPROGRESS))
+			it->status = -ENOTRECOVERABLE;
+		mo_stream_settle(st, it);
+		if (it->status == -EAGAIN)
+			mo_cpu_copy_one(it);
+	}
+	mo_call_done(e, &st->req, st->copied, st->failed, st->declined,
+		     st->t0);
+	st->by = NULL;
 }
 
 /**
@@ -240,11 +437,20 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
  * copy, after which nobody reads the folio again) or -ENOTRECOVERABLE (a
  * provider's engine could not be stopped; the folio's move fails). A
  * failing provider costs speed, never data.
+ *
+ * When the caller allows it (&migrate_copy_batch.may_stream) and the
+ * chain has a provider that copies on an engine (&migrate_copy_provider
+ * .submit), that provider's folios may still be in progress on return
+ * (-EINPROGRESS): the caller then calls migrate_offload_copy_folio()
+ * before committing each folio, and migrate_offload_copy_finish() once.
+ * The provider the stream runs on stays valid until then: the batch
+ * holds its own read-side section of mo_srcu.
  */
 void migrate_offload_copy(struct migrate_copy_batch *batch)
 {
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
 	unsigned int i, cpu;
+	bool stream;
 	u64 bytes = 0;
 	int n, idx;
 
@@ -265,10 +471,17 @@ void migrate_offload_copy(struct migrate_copy_batch *batch)
 	n = mo_build_chain(batch->hint, batch->reason,
 			   batch->nr ? folio_nid(batch->items[0].dst) :
 			   NUMA_NO_NODE, chain);
-	for (i = 0; i < n; i++)
+	stream = batch->may_stream && !batch->stream.by;
+	for (i = 0; i < n; i++) {
+		/* The first provider that can, copies while folios commit. */
+		if (stream && chain[i]->prov->submit &&
+		    mo_stream_start(chain[i], batch)) {
+			stream = false;
+			continue;
+		}
 		mo_offer(chain[i], batch);
+	}
 	srcu_read_unlock(&mo_srcu, idx);
 	cpu = mo_cpu_copy_rest(batch);
 	trace_migrate_offload_batch_end(batch->nr, n, cpu);
 }
-EXPORT_SYMBOL_GPL(migrate_offload_copy);

@@ -144,7 +144,9 @@ int migrate_offload_register(struct migrate_copy_provider *prov)
 	struct migrate_offload_entry *e;
 	int ret;
 
-	if (!mo_name_valid(prov->name) || !prov->copy ||
+	if (!mo_name_valid(prov->name) ||
+	    (!prov->copy && prov != &mo_cpu_provider) ||
+	    (prov->submit && (!prov->copy || !prov->wait || !prov->finish)) ||
 	    prov->kind >= MIGRATE_COPY_NR_KINDS ||
 	    (prov->kind == MIGRATE_COPY_CPU && prov != &mo_cpu_provider) ||
 	    prov->caps.min_folio_order > MAX_PAGE_ORDER ||

@@ -63,6 +63,8 @@ enum mdma_stat {
 	MDMA_UNSTOPPABLE,	/* batches whose transfers could not be stopped */
 	MDMA_LATE_FREED,	/* of those, freed after their last late transfer */
 	MDMA_STRIPED,		/* batches whose folio(s) spanned channels */
+	MDMA_STREAMED,		/* batches whose folios committed one by one */
+	MDMA_EARLY,		/* folios reported copied while later ones ran */
 	MDMA_NR_STATS
 };
 
@@ -125,7 +127,15 @@ int mdma_chans_init(void);
 void mdma_chans_exit(void);
 
 /* dma_copy.c */
+int mdma_batches_alloc(void);
+void mdma_batches_free(void);
 void mdma_copy(struct migrate_copy_provider *prov,
 	       struct migrate_copy_req *req);
+void mdma_submit_req(struct migrate_copy_provider *prov,
+		     struct migrate_copy_req *req);
+void mdma_wait_item(struct migrate_copy_provider *prov,
+		    struct migrate_copy_req *req, unsigned int i);
+void mdma_finish(struct migrate_copy_provider *prov,
+		 struct migrate_copy_req *req);
 
 #endif /* _MIGRATE_OFFLOAD_DMA_H */

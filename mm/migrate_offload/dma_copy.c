@@ -15,6 +15,8 @@
  * through callback_result; only the last one of an in-order channel
  * asks for an interrupt (every one does on engines that complete out of
  * order), and the caller sleeps until each channel's share is reported.
+ * When migration streams the batch (mdma_submit_req()), it sleeps per
+ * folio instead, and commits each as soon as its transfers reported.
  *
  * A folio counts as copied only if all its transfers reported success.
  * On timeout the channels still busy are terminated
@@ -53,15 +55,26 @@
 #include <linux/wait.h>
 
 #include "dma.h"
+#include "slots.h"
 
 /* Shares shorter than this cost more in mappings and interrupts. */
 #define MDMA_PART_MIN	SZ_256K
+
+/*
+ * While migration commits folios as their copies end (streaming), an
+ * in-order channel also interrupts at the end of a folio once this much
+ * was copied since its last interrupt: often enough that a THP is
+ * committed about as soon as it is copied, rarely enough for small folios.
+ */
+#define MDMA_STREAM_IRQ_BYTES	SZ_1M
 
 /* Per folio: how its transfers, on any channel, went. */
 struct mdma_item {
 	atomic_t left;			/* its transfers not yet reported */
 	int status;
 	struct folio *held;		/* its destination, kept from reuse */
+	unsigned int first, nr;		/* its pieces */
+	bool reported;			/* its status went to the core */
 };
 
 struct mdma_part;
@@ -71,6 +84,7 @@ struct mdma_piece {
 	struct mdma_item *it;
 	struct mdma_part *p;
 	unsigned int len;
+	bool folio_end;			/* the last piece of its folio */
 	bool engine_failed;		/* the engine, not an injection, failed */
 };
 
@@ -92,24 +106,39 @@ struct mdma_part {
 	unsigned int base;		/* see mdma_part_cut() */
 };
 
+/* At most one folio per part boundary is cut in two. */
+#define MDMA_MAX_PIECES	(MIGRATE_COPY_BATCH_MAX + MDMA_MAX_CHANS - 1)
+
 /*
- * One entry per piece in each table, in the order of the pieces; at
- * most one folio per part boundary is cut in two, so there are fewer
- * than nr + MDMA_MAX_CHANS pieces. @lock orders a callback's last
- * report on a part against the owner's decision to leave the part to
- * its late transfers; @refs counts the owner and the orphaned parts
- * still waiting for a transfer.
+ * A batch's bookkeeping, preallocated per possible CPU (slots.h) when the
+ * provider is first enabled: the copy path runs in reclaim and must not
+ * allocate. @src and @dst hold one entry per piece, in the order of the
+ * pieces; each part maps its own run of them. @lock orders a callback's
+ * last report on a part against the owner's decision to leave the part
+ * to its late transfers; @refs counts the owner and the orphaned parts
+ * still waiting for a transfer. The batch goes back to its slot when the
+ * last of them lets go.
  */
 struct mdma_batch {
-	struct mdma_item *items;
-	unsigned int nr;
-	struct mdma_piece *pieces;
-	struct sg_table src, dst;
+	int slot;			/* the CPU whose batch it is */
+	unsigned int nr;		/* folios */
+	unsigned int nr_parts;		/* parts in use */
+	int srcu_idx;			/* its section of mdma.srcu */
+	unsigned long deadline;		/* jiffies: terminate after this */
+	bool hurried;			/* a MIGRATE_ASYNC caller's deadline */
+	bool streaming;			/* folios commit as they are copied */
+	bool expired;			/* its deadline passed: terminated */
 	spinlock_t lock;		/* see above */
 	unsigned int refs;
 	struct work_struct late_work;
 	struct mdma_part parts[MDMA_MAX_CHANS];
+	struct mdma_item items[MIGRATE_COPY_BATCH_MAX];
+	struct mdma_piece pieces[MDMA_MAX_PIECES];
+	struct scatterlist src[MDMA_MAX_PIECES];
+	struct scatterlist dst[MDMA_MAX_PIECES];
 };
+
+static DEFINE_PER_CPU(struct mo_slot, mdma_slots);
 
 static void mdma_late_free_work(struct work_struct *work);
 
@@ -119,7 +148,7 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 	struct mdma_item *it = pc->it;
 	struct mdma_part *p = pc->p;
 	struct mdma_batch *b = p->b;
-	bool last, gone = false;
+	bool last, item_done, gone = false;
 	unsigned long flags;
 
 	if (res->result != DMA_TRANS_NOERROR) {
@@ -133,7 +162,7 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 		mdma_stat_add(MDMA_COMPLETED, 1);
 	}
 	spin_lock_irqsave(&b->lock, flags);
-	atomic_dec(&it->left);
+	item_done = !atomic_dec_return(&it->left) && b->streaming;
 	/* A count of transfers that restarts from 0, not a refcount_t. */
 	last = !atomic_dec_return(&p->left);
 	if (last && p->orphan)
@@ -142,7 +171,7 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 	spin_unlock_irqrestore(&b->lock, flags);
 	if (gone)
 		queue_work(mdma.late_wq, &b->late_work);
-	else if (last && wq_has_sleeper(&mdma.wq))
+	else if ((last || item_done) && wq_has_sleeper(&mdma.wq))
 		wake_up_all(&mdma.wq);
 }
 
@@ -249,46 +278,67 @@ static unsigned int mdma_pick(struct migrate_copy_req *req,
 	return min(n, want);
 }
 
-/*
- * Everything a batch needs is allocated before it enters its read-side
- * section of mdma.srcu, and not from the reserves. Reclaim can migrate
- * (demotion), so any allocation here may recurse into this provider,
- * and a writer of the channel set waits for our section. And under
- * PF_MEMALLOC (kswapd, direct reclaim) the allocation would otherwise
- * eat the emergency reserves, when failing it only costs a CPU copy.
- */
-#define MDMA_GFP	(GFP_NOIO | __GFP_NOWARN | __GFP_NOMEMALLOC)
-
+/* Give the batch back to its slot: nothing of it is in use any more. */
 static void mdma_free(struct mdma_batch *b)
 {
-	sg_free_table(&b->dst);
-	sg_free_table(&b->src);
-	kfree(b->pieces);
-	kfree(b->items);
-	kfree(b);
+	mo_slot_put(&mdma_slots, b->slot);
 }
 
-static struct mdma_batch *mdma_alloc(struct migrate_copy_req *req)
+/* A preallocated batch, made ready for @req; NULL if all are busy. */
+static struct mdma_batch *mdma_get(struct migrate_copy_req *req)
 {
-	unsigned int pieces = req->nr + MDMA_MAX_CHANS - 1;
 	struct mdma_batch *b;
+	int slot;
 
-	b = kzalloc_obj(*b, MDMA_GFP);
+	b = mo_slots_take(&mdma_slots, &slot);
 	if (!b)
 		return NULL;
-	spin_lock_init(&b->lock);
-	b->refs = 1;
+	b->slot = slot;
 	b->nr = req->nr;
-	INIT_WORK(&b->late_work, mdma_late_free_work);
-	b->items = kzalloc_objs(*b->items, req->nr, MDMA_GFP);
-	b->pieces = kzalloc_objs(*b->pieces, pieces, MDMA_GFP);
-	if (!b->items || !b->pieces ||
-	    sg_alloc_table(&b->src, pieces, MDMA_GFP) ||
-	    sg_alloc_table(&b->dst, pieces, MDMA_GFP)) {
-		mdma_free(b);
-		return NULL;
-	}
+	b->nr_parts = 0;
+	b->streaming = false;
+	b->expired = false;
+	b->refs = 1;
+	memset(b->items, 0, req->nr * sizeof(b->items[0]));
+	sg_init_table(b->src, req->nr + MDMA_MAX_CHANS - 1);
+	sg_init_table(b->dst, req->nr + MDMA_MAX_CHANS - 1);
 	return b;
+}
+
+/**
+ * mdma_batches_alloc() - give every possible CPU its batch
+ *
+ * Called when the provider is enabled, under the core's mutex; batches
+ * stay until the module goes, when none can be in use any more.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mdma_batches_alloc(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mdma_batch *b;
+
+		if (per_cpu_ptr(&mdma_slots, cpu)->obj)
+			continue;
+		b = kvzalloc_node(sizeof(*b), GFP_KERNEL, cpu_to_node(cpu));
+		if (!b)
+			return -ENOMEM;
+		spin_lock_init(&b->lock);
+		INIT_WORK(&b->late_work, mdma_late_free_work);
+		mo_slot_publish(&mdma_slots, cpu, b);
+	}
+	return 0;
+}
+
+/* Module exit: every batch was given back (orphans pin the module). */
+void mdma_batches_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		kvfree(per_cpu_ptr(&mdma_slots, cpu)->obj);
 }
 
 /* Map the part's run of entries, which mdma_split() pointed it at. */
@@ -331,7 +381,7 @@ static void mdma_late_free(struct mdma_batch *b)
 {
 	unsigned int i;
 
-	for (i = 0; i < MDMA_MAX_CHANS; i++) {
+	for (i = 0; i < b->nr_parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 
 		if (!p->orphan)
@@ -367,7 +417,7 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 
-		if (!p->unstoppable || !atomic_read(&p->left))
+		if (!p->unstoppable || p->orphan || !atomic_read(&p->left))
 			continue;
 		p->orphan = true;
 		b->refs++;
@@ -431,6 +481,7 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 	unsigned int max_seg = dma_get_max_seg_size(dma->dev);
 	bool per_desc_irq = dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
 	struct mdma_cursor s = { p->src.sgl, 0 }, d = { p->dst.sgl, 0 };
+	u64 since_irq = 0;
 	unsigned int i;
 
 	/*
@@ -452,9 +503,15 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 			len = min3(left, max_seg,
 				   min(mdma_cursor_left(&s),
 				       mdma_cursor_left(&d)));
+			since_irq += len;
 			if (per_desc_irq ||
-			    (i == p->nr - 1 && len == left))
+			    (len == left &&
+			     (i == p->nr - 1 ||
+			      (b->streaming && pc->folio_end &&
+			       since_irq >= MDMA_STREAM_IRQ_BYTES)))) {
 				flags |= DMA_PREP_INTERRUPT;
+				since_irq = 0;
+			}
 			if (!should_fail(&mdma_fail_submit, len))
 				tx = dmaengine_prep_dma_memcpy(chan,
 							       mdma_cursor_addr(&d),
@@ -505,7 +562,7 @@ static unsigned int mdma_split(struct mdma_batch *b,
 			       struct migrate_copy_req *req,
 			       struct mdma_chan **pick, unsigned int n)
 {
-	struct scatterlist *s = b->src.sgl, *d = b->dst.sgl;
+	struct scatterlist *s = b->src, *d = b->dst;
 	unsigned int i, part = 0, nr = 0;
 	u64 per, room;
 
@@ -531,9 +588,12 @@ static unsigned int mdma_split(struct mdma_batch *b,
 			}
 			/* Folios are far smaller than 4 GiB. */
 			len = min_t(u64, size - off, room);
+			if (!off)
+				b->items[i].first = nr;
+			b->items[i].nr++;
 			b->pieces[nr++] = (struct mdma_piece) {
 				.it = &b->items[i], .p = &b->parts[part],
-				.len = len,
+				.len = len, .folio_end = off + len == size,
 			};
 			/* Page-aligned and based: any DMA mapping takes it. */
 			sg_set_page(s, folio_page(ci->src, off >> PAGE_SHIFT),
@@ -550,33 +610,46 @@ static unsigned int mdma_split(struct mdma_batch *b,
 	return part + 1;
 }
 
-void mdma_copy(struct migrate_copy_provider *prov,
-	       struct migrate_copy_req *req)
+/*
+ * Pick channels for @req, split it, map and submit each part. Returns the
+ * batch, whose transfers may be running, or NULL when nothing was
+ * submitted: every item is then still -EAGAIN, declined.
+ */
+static struct mdma_batch *mdma_start(struct migrate_copy_req *req,
+				     bool streaming)
 {
 	unsigned int ms = READ_ONCE(mdma.timeout_ms);
 	struct mdma_chan *pick[MDMA_MAX_CHANS];
-	bool timed_out = false, aborted = false, gone, hurried = false;
-	unsigned int i, j, n, parts = 0, orphans = 0;
+	unsigned int i, j, n, parts;
 	struct mdma_batch *b;
-	int idx;
 
-	b = mdma_alloc(req);
+	/* The core never hands over more in one call. */
+	if (WARN_ON_ONCE(req->nr > MIGRATE_COPY_BATCH_MAX))
+		return NULL;
+	b = mdma_get(req);
 	if (!b)
-		return;		/* every item stays -EAGAIN: declined */
+		return NULL;
+	b->streaming = streaming;
+	b->hurried = false;
 	if (req->mode == MIGRATE_ASYNC &&
 	    READ_ONCE(mdma.async_timeout_ms) < ms) {
 		ms = READ_ONCE(mdma.async_timeout_ms);
-		hurried = true;
+		b->hurried = true;
 	}
 
-	idx = srcu_read_lock(&mdma.srcu);
+	b->srcu_idx = srcu_read_lock(&mdma.srcu);
 	n = mdma_pick(req, pick);
-	if (!n)
-		goto out_unlock;
+	if (!n) {
+		srcu_read_unlock(&mdma.srcu, b->srcu_idx);
+		mdma_free(b);
+		return NULL;
+	}
 	parts = mdma_split(b, req, pick, n);
+	b->nr_parts = parts;
 	/* More pieces than folios: some folio is cut between channels. */
 	if (b->parts[parts - 1].first + b->parts[parts - 1].nr > req->nr)
 		mdma_stat_add(MDMA_STRIPED, 1);
+	b->deadline = jiffies + msecs_to_jiffies(ms);
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 
@@ -588,31 +661,83 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		for (j = 0; j < p->nr; j++)
 			mdma_decline(b->pieces[p->first + j].it);
 	}
+	return b;
+}
+
+/* What is left of the time the batch may take, in jiffies. */
+static long mdma_time_left(struct mdma_batch *b)
+{
+	long left = (long)(b->deadline - jiffies);
+
+	return max(left, 0L);
+}
+
+/*
+ * The deadline passed: terminate the parts still running, after which no
+ * callback of theirs can run, and leave those that could not be stopped
+ * to their late transfers. Once per batch.
+ */
+static void mdma_expire(struct mdma_batch *b, struct migrate_copy_req *req)
+{
+	unsigned int i;
+
+	if (b->expired)
+		return;
+	b->expired = true;
+	for (i = 0; i < b->nr_parts; i++)
+		if (!mdma_part_over(&b->parts[i]))
+			mdma_terminate(&b->parts[i]);
+	mdma_orphan(b, b->nr_parts, req);
+}
+
+/* Every part holding a piece of @it is over: its copy is as done as it gets. */
+static bool mdma_item_over(struct mdma_batch *b, struct mdma_item *it)
+{
+	unsigned int i;
+
+	if (!atomic_read_acquire(&it->left))
+		return true;
+	for (i = it->first; i < it->first + it->nr; i++)
+		if (!mdma_part_over(b->pieces[i].p))
+			return false;
+	return true;
+}
+
+/* The outcome of @it, once it is over or the batch expired. */
+static int mdma_item_result(struct mdma_item *it)
+{
+	/* Held: its transfers may still write, whatever came. */
+	int status = it->held ? -ENOTRECOVERABLE : READ_ONCE(it->status);
+
+	/* Cut off with transfers unreported: not copied. */
+	if (!status && atomic_read(&it->left))
+		status = -ETIMEDOUT;
+	return status;
+}
+
+/*
+ * Wait for what is left of the batch, terminate what outlives its
+ * deadline, give every item not reported yet its status, and account for
+ * each channel. The batch is gone on return, or left to late transfers.
+ */
+static void mdma_end(struct mdma_batch *b, struct migrate_copy_req *req)
+{
+	bool timed_out = false, aborted = false, gone;
+	unsigned int i, j, parts = b->nr_parts, orphans = 0;
 
 	if (!wait_event_timeout(mdma.wq, mdma_batch_over(b, parts),
-				msecs_to_jiffies(ms))) {
-		/* After this no callback of the batch can run. */
-		for (i = 0; i < parts; i++)
-			if (!mdma_part_over(&b->parts[i]))
-				mdma_terminate(&b->parts[i]);
-	}
+				mdma_time_left(b)))
+		mdma_expire(b, req);
 	/* Also waits out the callbacks still reporting on the batch. */
-	orphans = mdma_orphan(b, parts, req);
+	mdma_orphan(b, parts, req);
 
-	for (i = 0; i < req->nr; i++) {
-		struct mdma_item *it = &b->items[i];
-		/* Held: its transfers may still write, whatever came. */
-		int status = it->held ? -ENOTRECOVERABLE : READ_ONCE(it->status);
-
-		/* Cut off with transfers unreported: not copied. */
-		if (!status && atomic_read(&it->left))
-			status = -ETIMEDOUT;
-		req->items[i]->status = status;
-	}
+	for (i = 0; i < req->nr; i++)
+		if (!b->items[i].reported)
+			req->items[i]->status = mdma_item_result(&b->items[i]);
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 		/* Cut short for a hurried caller: maybe only slow. */
-		bool copied = false, broken = p->timed_out && !hurried;
+		bool copied = false, broken = p->timed_out && !b->hurried;
 
 		timed_out |= p->timed_out || p->unstoppable;
 		aborted |= !p->timed_out && !p->unstoppable &&
@@ -620,12 +745,14 @@ void mdma_copy(struct migrate_copy_provider *prov,
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_piece *pc = &b->pieces[p->first + j];
 
-			copied |= !req->items[pc->it - b->items]->status;
+			copied |= !mdma_item_result(pc->it);
 			broken |= READ_ONCE(pc->engine_failed);
 		}
 		atomic_dec(&p->mc->load);
-		if (p->orphan)
+		if (p->orphan) {
+			orphans++;
 			continue;
+		}
 		mdma_unmap(p);
 		/*
 		 * Only the engine's own failures, with nothing copied, count
@@ -637,14 +764,13 @@ void mdma_copy(struct migrate_copy_provider *prov,
 	}
 	if (timed_out) {
 		mdma_stat_add(MDMA_TIMEOUTS, 1);
-		if (hurried)
+		if (b->hurried)
 			mdma_stat_add(MDMA_ASYNC_TIMEOUTS, 1);
 		pr_warn_ratelimited("batch of %u folios timed out\n", req->nr);
 	}
 	if (aborted)
 		mdma_stat_add(MDMA_ABORTED, 1);
-out_unlock:
-	srcu_read_unlock(&mdma.srcu, idx);
+	srcu_read_unlock(&mdma.srcu, b->srcu_idx);
 	if (!orphans) {
 		mdma_free(b);
 		return;
@@ -658,4 +784,72 @@ out_unlock:
 	spin_unlock_irq(&b->lock);
 	if (gone)
 		mdma_late_free(b);
+}
+
+void mdma_copy(struct migrate_copy_provider *prov,
+	       struct migrate_copy_req *req)
+{
+	struct mdma_batch *b = mdma_start(req, false);
+
+	if (b)
+		mdma_end(b, req);
+}
+
+/*
+ * Streaming: mdma_submit_req() returns once the transfers are submitted;
+ * migration then commits each folio after mdma_wait_item() says its
+ * transfers are over, while the engines copy the later ones, and ends
+ * with mdma_finish(). Timeouts, terminates and transfers that cannot be
+ * stopped are handled as for a batch copied in one go: a folio reported
+ * copied had all its transfers succeed, and one that was not copied has
+ * none left that could write it (or, if its terminate failed, is held
+ * and fails for good).
+ */
+void mdma_submit_req(struct migrate_copy_provider *prov,
+		     struct migrate_copy_req *req)
+{
+	struct mdma_batch *b = mdma_start(req, true);
+	unsigned int i;
+
+	req->priv = b;
+	if (!b)
+		return;
+	mdma_stat_add(MDMA_STREAMED, 1);
+	for (i = 0; i < req->nr; i++) {
+		struct mdma_item *it = &b->items[i];
+
+		/* Already over: say so now, the core moves on with it. */
+		if (!atomic_read_acquire(&it->left)) {
+			req->items[i]->status = mdma_item_result(it);
+			it->reported = true;
+		} else {
+			req->items[i]->status = -EINPROGRESS;
+		}
+	}
+}
+
+void mdma_wait_item(struct migrate_copy_provider *prov,
+		    struct migrate_copy_req *req, unsigned int i)
+{
+	struct mdma_batch *b = req->priv;
+	struct mdma_item *it = &b->items[i];
+
+	if (!wait_event_timeout(mdma.wq, mdma_item_over(b, it),
+				mdma_time_left(b)))
+		mdma_expire(b, req);
+	req->items[i]->status = mdma_item_result(it);
+	it->reported = true;
+	/* Its commit overlaps the copy of what is still running. */
+	if (!req->items[i]->status && !mdma_batch_over(b, b->nr_parts))
+		mdma_stat_add(MDMA_EARLY, 1);
+}
+
+void mdma_finish(struct migrate_copy_provider *prov,
+		 struct migrate_copy_req *req)
+{
+	struct mdma_batch *b = req->priv;
+
+	req->priv = NULL;
+	if (b)
+		mdma_end(b, req);
 }

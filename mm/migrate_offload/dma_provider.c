@@ -48,6 +48,14 @@ static struct dentry *mdma_debugfs;
 
 static int mdma_enable(struct migrate_copy_provider *prov, bool enable)
 {
+	int ret;
+
+	/* Only now: a provider never enabled costs no memory for batches. */
+	if (enable) {
+		ret = mdma_batches_alloc();
+		if (ret)
+			return ret;
+	}
 	return mdma_chans_enable(enable);
 }
 
@@ -73,6 +81,9 @@ struct migrate_copy_provider mdma_provider = {
 		.min_batch_bytes = SZ_1M,
 	},
 	.copy = mdma_copy,
+	.submit = mdma_submit_req,
+	.wait = mdma_wait_item,
+	.finish = mdma_finish,
 	.enable = mdma_enable,
 };
 
@@ -240,6 +251,8 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_UNSTOPPABLE] = "unstoppable",
 	[MDMA_LATE_FREED] = "late_freed",
 	[MDMA_STRIPED] = "striped",
+	[MDMA_STREAMED] = "streamed",
+	[MDMA_EARLY] = "early",
 };
 
 static ssize_t mdma_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -268,6 +281,8 @@ static struct attribute *mdma_stat_attrs[] = {
 	MDMA_STAT_ATTR(unstoppable),
 	MDMA_STAT_ATTR(late_freed),
 	MDMA_STAT_ATTR(striped),
+	MDMA_STAT_ATTR(streamed),
+	MDMA_STAT_ATTR(early),
 	NULL
 };
 
@@ -350,6 +365,7 @@ static void __exit mdma_exit(void)
 	 * is left; this waits for the work that freed the last of them.
 	 */
 	destroy_workqueue(mdma.late_wq);
+	mdma_batches_free();
 	cleanup_srcu_struct(&mdma.srcu);
 }
 module_exit(mdma_exit);

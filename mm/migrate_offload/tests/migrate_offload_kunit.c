@@ -597,7 +597,169 @@ static void node_affinity(struct kunit *test)
 	kt_expect_copied(test, &kb);
 	KUNIT_EXPECT_EQ(test, kp.seen, nr);
 	kt_batch_free(&kb);
+
+	/* Moved to the far node while registered: now only far is served. */
+	nodes_clear(nodes);
+	node_set(far, nodes);
+	migrate_offload_set_nodes(&kp.prov, &nodes);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, other,
+					     other), 0);
+	kb.b->hint = &hint;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, nr);
+	kt_batch_free(&kb);
+
+	/* Emptied: every node again. */
+	nodes_clear(nodes);
+	migrate_offload_set_nodes(&kp.prov, &nodes);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, other,
+					     other), 0);
+	kb.b->hint = &hint;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, 2 * nr);
+	kt_batch_free(&kb);
 	kt_unregister(&kp);
+}
+
+/*
+ * A provider that streams: submit() starts nothing but marks its items
+ * in progress (every fourth, from the third, declined), wait() copies one
+ * item (every fourth, from the second, fails with garbage left behind)
+ * and records the order it was asked in, finish() copies the rest.
+ */
+struct kt_stream {
+	struct kt_prov kp;
+	unsigned int waited[KT_MAX_SEEN];
+	unsigned int nr_waited;
+	unsigned int finished;
+};
+
+static void kt_stream_submit(struct migrate_copy_provider *prov,
+			     struct migrate_copy_req *req)
+{
+	unsigned int i;
+
+	for (i = 0; i < req->nr; i++)
+		req->items[i]->status = i % 4 == 3 ? -EOPNOTSUPP : -EINPROGRESS;
+}
+
+static void kt_stream_wait(struct migrate_copy_provider *prov,
+			   struct migrate_copy_req *req, unsigned int i)
+{
+	struct kt_stream *ks = container_of(prov, struct kt_stream, kp.prov);
+	struct migrate_copy_item *it = req->items[i];
+
+	if (ks->nr_waited < KT_MAX_SEEN)
+		ks->waited[ks->nr_waited] = i;
+	ks->nr_waited++;
+	if (i % 4 == 1) {
+		kt_fill(it->dst, 0xaa);
+		it->status = -EIO;
+		return;
+	}
+	folio_copy(it->dst, it->src);
+	it->status = 0;
+}
+
+static void kt_stream_finish(struct migrate_copy_provider *prov,
+			     struct migrate_copy_req *req)
+{
+	struct kt_stream *ks = container_of(prov, struct kt_stream, kp.prov);
+	unsigned int i;
+
+	ks->finished++;
+	for (i = 0; i < req->nr; i++) {
+		if (req->items[i]->status != -EINPROGRESS)
+			continue;
+		folio_copy(req->items[i]->dst, req->items[i]->src);
+		req->items[i]->status = 0;
+	}
+}
+
+/*
+ * Committing while an engine copies: folios the provider took stay in
+ * progress until migrate_offload_copy_folio(), which waits for each in
+ * order and has the CPU copy one whose copy failed before it is
+ * committed; migrate_offload_copy_finish() settles the rest once. A
+ * batch that may not stream gets the provider's plain copy().
+ */
+static void stream_commits_in_order(struct kunit *test)
+{
+	static const unsigned int orders[] = { 2, 2, 2, 2, 2, 2, 2 };
+	struct migrate_hint hint = { .type = MIGRATE_HINT_PROVIDER,
+				     .provider = "kt-stream" };
+	unsigned int nr = ARRAY_SIZE(orders), i, last = nr - 1;
+	u64 cpu_recopied = kt_cpu_stat(MO_STAT_RECOPIED);
+	struct kt_stream ks;
+	struct kt_batch kb;
+
+	kt_init(&ks.kp, "kt-stream", MIGRATE_COPY_DMA, 10);
+	ks.nr_waited = 0;
+	ks.finished = 0;
+	ks.kp.prov.submit = kt_stream_submit;
+	ks.kp.prov.wait = kt_stream_wait;
+	ks.kp.prov.finish = kt_stream_finish;
+	kt_register(test, &ks.kp);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, orders, nr,
+					     NUMA_NO_NODE, NUMA_NO_NODE), 0);
+	kb.b->hint = &hint;
+	kb.b->may_stream = true;
+
+	migrate_offload_copy(kb.b);
+	KUNIT_EXPECT_PTR_EQ(test, kb.b->stream.by, ks.kp.prov.entry);
+	KUNIT_EXPECT_EQ(test, ks.kp.calls, 0);
+	for (i = 0; i < nr; i++) {
+		struct migrate_copy_item *it = &kb.b->items[i];
+
+		/* Declined at submit: the CPU copied it at once. */
+		if (i % 4 == 3) {
+			KUNIT_EXPECT_EQ(test, it->status, 0);
+			KUNIT_EXPECT_PTR_EQ(test, it->by,
+					    mo_cpu_provider.entry);
+		} else {
+			KUNIT_EXPECT_EQ(test, it->status, -EINPROGRESS);
+		}
+	}
+	/* Commit all but the last, in order, as migration does. */
+	for (i = 0; i < last; i++) {
+		struct migrate_copy_item *it = &kb.b->items[i];
+
+		migrate_offload_copy_folio(kb.b, it);
+		KUNIT_EXPECT_EQ(test, it->status, 0);
+		KUNIT_EXPECT_TRUE_MSG(test, kt_same(it->src, it->dst),
+				      "folio %u differs at its commit", i);
+		KUNIT_EXPECT_PTR_EQ(test, it->by, i % 4 == 1 || i % 4 == 3 ?
+				    mo_cpu_provider.entry : ks.kp.prov.entry);
+	}
+	KUNIT_EXPECT_EQ(test, ks.nr_waited, 5);
+	KUNIT_EXPECT_EQ(test, ks.waited[0], 0);
+	KUNIT_EXPECT_EQ(test, ks.waited[4], 5);
+	KUNIT_EXPECT_EQ(test, ks.finished, 0);
+	KUNIT_EXPECT_EQ(test, kb.b->items[last].status, -EINPROGRESS);
+
+	migrate_offload_copy_finish(kb.b);
+	KUNIT_EXPECT_EQ(test, ks.finished, 1);
+	KUNIT_EXPECT_NULL(test, kb.b->stream.by);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kt_stat(&ks.kp, MO_STAT_BATCHES), 1);
+	KUNIT_EXPECT_EQ(test, kt_stat(&ks.kp, MO_STAT_FOLIOS), 4);
+	KUNIT_EXPECT_EQ(test, kt_stat(&ks.kp, MO_STAT_FAILED), 2);
+	KUNIT_EXPECT_EQ(test, kt_stat(&ks.kp, MO_STAT_DECLINED), 1);
+	KUNIT_EXPECT_EQ(test, kt_cpu_stat(MO_STAT_RECOPIED) - cpu_recopied, 2);
+	/* Finishing twice, or a batch that never streamed, does nothing. */
+	migrate_offload_copy_finish(kb.b);
+	KUNIT_EXPECT_EQ(test, ks.finished, 1);
+
+	/* Not allowed to stream: the provider's copy() gets it all. */
+	kb.b->may_stream = false;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, ks.kp.calls, 1);
+	KUNIT_EXPECT_NULL(test, kb.b->stream.by);
+	kt_unregister(&ks.kp);
+	kt_batch_free(&kb);
 }
 
 static void per_folio_fallback(struct kunit *test)
@@ -1031,6 +1193,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE_SLOW(framework_cost),
 	KUNIT_CASE(node_affinity),
 	KUNIT_CASE(per_folio_fallback),
+	KUNIT_CASE(stream_commits_in_order),
 	KUNIT_CASE(poison_is_final),
 	KUNIT_CASE(unstoppable_is_final),
 	KUNIT_CASE(unregister_in_flight),
