@@ -198,9 +198,19 @@ unsigned long nm_status_not(const struct nm_buf *b, int node,
 /* How many base pages of the buffer are not on @node. */
 unsigned long nm_misplaced(struct nm_buf *b, int node)
 {
-	if (move_pages(0, b->nr_pages, b->pages, NULL, b->status, 0))
+	unsigned long first = 0, wrong;
+
+	if (move_pages(0, b->nr_pages, b->pages, NULL, b->status, 0)) {
+		printf("# where are the pages: move_pages() failed: %s\n",
+		       strerror(errno));
 		return b->nr_pages;
-	return nm_status_not(b, node, NULL);
+	}
+	wrong = nm_status_not(b, node, &first);
+	/* Say where the first stray page is: a node, or an error. */
+	if (wrong)
+		printf("# %lu pages not on node %d, the first (page %lu) %d\n",
+		       wrong, node, first, b->status[first]);
+	return wrong;
 }
 
 /* Count the folios of each order backing the buffer (see vm_util.c). */
