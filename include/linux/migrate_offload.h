@@ -339,7 +339,8 @@ int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable);
 void migrate_offload_set_nodes(struct migrate_copy_provider *prov,
 			       const nodemask_t *nodes);
 
-int migrate_offload_set_node_hint(int nid, const struct migrate_hint *hint);
+int migrate_offload_node_hint_get(int nid, const struct migrate_hint *hint);
+void migrate_offload_node_hint_put(int nid);
 
 bool migrate_offload_active(void);
 bool migrate_offload_wanted(enum migrate_reason reason,
@@ -375,10 +376,14 @@ migrate_offload_window_folio(struct migrate_offload_window *w,
 void migrate_offload_window_end(struct migrate_offload_window *w,
 				enum migrate_reason reason);
 #else
-static inline int migrate_offload_set_node_hint(int nid,
+static inline int migrate_offload_node_hint_get(int nid,
 						const struct migrate_hint *hint)
 {
 	return 0;
+}
+
+static inline void migrate_offload_node_hint_put(int nid)
+{
 }
 
 static inline bool migrate_offload_active(void)

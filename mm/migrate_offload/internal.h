@@ -133,6 +133,7 @@ bool mo_is_hint_word(const char *name);
 
 /* Per-node preferences (node_policy.c) */
 void mo_node_policy_get(int nid, struct mo_policy *pol);
+int mo_node_policy_admin(int nid, const struct mo_policy *pol);
 int mo_node_policy_init(struct kobject *root);
 
 /* sysfs (sysfs.c) */

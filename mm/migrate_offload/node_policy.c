@@ -11,6 +11,13 @@
  * overrides a caller's explicit hint, nor a reason whose policy is
  * "none": that is the administrator keeping a latency-bound path on the
  * CPU.
+ *
+ * Drivers claim a preference and drop their claim again; claims are
+ * counted, so that two CXL regions on one node (one CFMWS window) share
+ * it and the first to go does not take it from the other. The
+ * administrator's word, once written, stands whatever drivers claim or
+ * drop afterwards, until the administrator writes "driver" to hand the
+ * node back.
  */
 #include <linux/export.h>
 #include <linux/nodemask.h>
@@ -22,8 +29,23 @@
 #include "internal.h"
 #include "knob.h"
 
+/**
+ * struct mo_node_pref - the preference of one node
+ * @pol: what batches to the node use: the administrator's, or else the
+ *	drivers'
+ * @drv: what the drivers claimed (the last claim, when they differ)
+ * @claims: drivers holding a claim
+ * @admin: @pol is the administrator's
+ */
+struct mo_node_pref {
+	struct mo_policy pol;
+	struct mo_policy drv;
+	unsigned int claims;
+	bool admin;
+};
+
 static DEFINE_SEQLOCK(mo_node_seq);
-static struct mo_policy *mo_node_policies;	/* nr_node_ids entries */
+static struct mo_node_pref *mo_node_prefs;	/* nr_node_ids entries */
 
 /**
  * mo_node_policy_get() - the preference of a node
@@ -34,55 +56,112 @@ void mo_node_policy_get(int nid, struct mo_policy *pol)
 {
 	unsigned int seq;
 
-	if (!mo_node_policies || nid < 0 || nid >= nr_node_ids) {
+	if (!mo_node_prefs || nid < 0 || nid >= nr_node_ids) {
 		pol->type = MIGRATE_HINT_DEFAULT;
 		return;
 	}
 	do {
 		seq = read_seqbegin(&mo_node_seq);
-		*pol = mo_node_policies[nid];
+		*pol = mo_node_prefs[nid].pol;
 	} while (read_seqretry(&mo_node_seq, seq));
 }
 
-static int mo_node_policy_set(int nid, const struct mo_policy *pol)
+static bool mo_node_valid(int nid)
 {
-	if (!mo_node_policies || nid < 0 || nid >= nr_node_ids ||
-	    !node_possible(nid) || pol->type >= MIGRATE_HINT_NR_TYPES)
+	return mo_node_prefs && nid >= 0 && nid < nr_node_ids &&
+	       node_possible(nid);
+}
+
+/**
+ * mo_node_policy_admin() - the administrator's preference for a node
+ * @nid: the node
+ * @pol: the preference (%MIGRATE_HINT_DEFAULT: none), or NULL to hand
+ *	the node back to what drivers claim
+ *
+ * Return: 0, or -EINVAL for an impossible node or hint type.
+ */
+int mo_node_policy_admin(int nid, const struct mo_policy *pol)
+{
+	struct mo_node_pref *p;
+
+	if (!mo_node_valid(nid) || (pol && pol->type >= MIGRATE_HINT_NR_TYPES))
 		return -EINVAL;
+	p = &mo_node_prefs[nid];
 	write_seqlock(&mo_node_seq);
-	mo_node_policies[nid] = *pol;
+	p->admin = !!pol;
+	p->pol = pol ? *pol : p->drv;
 	write_sequnlock(&mo_node_seq);
 	return 0;
 }
 
 /**
- * migrate_offload_set_node_hint() - say how memory on a node wants copying
+ * migrate_offload_node_hint_get() - claim how memory on a node wants copying
  * @nid: the node whose memory the caller owns or brought online
  * @hint: what batches migrating to @nid should use when their caller
- *	gave no hint; %MIGRATE_HINT_DEFAULT removes the preference. A
- *	%MIGRATE_HINT_PROVIDER name need not be registered yet.
+ *	gave no hint. A %MIGRATE_HINT_PROVIDER name need not be registered
+ *	yet.
  *
  * Meant for the driver that onlines a node's memory (a CXL memory
- * expander asks for %MIGRATE_HINT_DMA), on its online path, and to
- * remove again when the memory goes away. The administrator can change
- * it in sysfs afterwards; the last writer wins.
+ * expander asks for %MIGRATE_HINT_DMA), on its online path; it drops the
+ * claim with migrate_offload_node_hint_put() when its memory goes away.
+ * Claims are counted per node: the preference stays while any driver
+ * holds one. Drivers that claim different hints for one node get the
+ * last one. A preference the administrator wrote in sysfs stands
+ * whatever drivers claim.
  *
  * Context: any context that may take a spinlock.
- * Return: 0, or -EINVAL for an impossible node, hint type or name.
+ * Return: 0, or -EINVAL for an impossible node, hint type or name (the
+ * claim is then not taken).
  */
-int migrate_offload_set_node_hint(int nid, const struct migrate_hint *hint)
+int migrate_offload_node_hint_get(int nid, const struct migrate_hint *hint)
 {
 	struct mo_policy pol = { .type = hint->type };
+	struct mo_node_pref *p;
 
+	if (!mo_node_valid(nid) || hint->type == MIGRATE_HINT_DEFAULT ||
+	    hint->type >= MIGRATE_HINT_NR_TYPES)
+		return -EINVAL;
 	if (hint->type == MIGRATE_HINT_PROVIDER) {
 		if (!hint->provider || !hint->provider[0] ||
 		    strscpy(pol.name, hint->provider, sizeof(pol.name)) < 0 ||
 		    mo_is_hint_word(pol.name))
 			return -EINVAL;
 	}
-	return mo_node_policy_set(nid, &pol);
+	p = &mo_node_prefs[nid];
+	write_seqlock(&mo_node_seq);
+	p->claims++;
+	p->drv = pol;
+	if (!p->admin)
+		p->pol = pol;
+	write_sequnlock(&mo_node_seq);
+	return 0;
 }
-EXPORT_SYMBOL_GPL(migrate_offload_set_node_hint);
+EXPORT_SYMBOL_GPL(migrate_offload_node_hint_get);
+
+/**
+ * migrate_offload_node_hint_put() - drop a claim on a node's preference
+ * @nid: the node of a claim migrate_offload_node_hint_get() took
+ *
+ * The last claim gone, the node has no preference from drivers.
+ *
+ * Context: any context that may take a spinlock.
+ */
+void migrate_offload_node_hint_put(int nid)
+{
+	struct mo_node_pref *p;
+
+	if (WARN_ON_ONCE(!mo_node_valid(nid)))
+		return;
+	p = &mo_node_prefs[nid];
+	write_seqlock(&mo_node_seq);
+	if (!WARN_ON_ONCE(!p->claims) && !--p->claims) {
+		memset(&p->drv, 0, sizeof(p->drv));
+		if (!p->admin)
+			p->pol = p->drv;
+	}
+	write_sequnlock(&mo_node_seq);
+}
+EXPORT_SYMBOL_GPL(migrate_offload_node_hint_put);
 
 /* nodes/node<N>: one attribute per possible node. */
 static struct kobj_attribute *mo_node_attrs;
@@ -97,27 +176,40 @@ static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
 	struct mo_policy pol;
+	ssize_t len;
 
 	mo_node_policy_get(attr_node(attr), &pol);
-	return mo_policy_show(&pol, true, buf);
+	len = mo_policy_show(&pol, true, buf);
+	/* One more choice, never the current one: hand back to drivers. */
+	if (len > 0 && buf[len - 1] == '\n')
+		len += sysfs_emit_at(buf, len - 1, " driver\n") - 1;
+	return len;
 }
 
-/* What policy/<reason> takes, or "default": no preference. */
+/*
+ * What policy/<reason> takes, "default" (no preference) or "driver"
+ * (whatever the drivers that onlined the node's memory claim).
+ */
 static ssize_t node_store(struct kobject *kobj, struct kobj_attribute *attr,
 			  const char *buf, size_t count)
 {
-	static const char * const def[] = { "default" };
+	static const char * const words[] = { "default", "driver" };
 	struct mo_policy pol;
 	int ret;
 
-	if (mo_knob_word(buf, count, def, ARRAY_SIZE(def)) >= 0) {
-		memset(&pol, 0, sizeof(pol));
-		ret = 0;
-	} else {
+	memset(&pol, 0, sizeof(pol));
+	switch (mo_knob_word(buf, count, words, ARRAY_SIZE(words))) {
+	case 0:
+		ret = mo_node_policy_admin(attr_node(attr), &pol);
+		break;
+	case 1:
+		ret = mo_node_policy_admin(attr_node(attr), NULL);
+		break;
+	default:
 		ret = mo_policy_parse(buf, count, &pol);
+		if (!ret)
+			ret = mo_node_policy_admin(attr_node(attr), &pol);
 	}
-	if (!ret)
-		ret = mo_node_policy_set(attr_node(attr), &pol);
 	return ret ? : count;
 }
 
@@ -135,13 +227,13 @@ int mo_node_policy_init(struct kobject *root)
 {
 	int nid, n = 0;
 
-	mo_node_policies = kcalloc(nr_node_ids, sizeof(*mo_node_policies),
-				   GFP_KERNEL);
+	mo_node_prefs = kcalloc(nr_node_ids, sizeof(*mo_node_prefs),
+				GFP_KERNEL);
 	mo_node_attrs = kcalloc(nr_node_ids, sizeof(*mo_node_attrs),
 				GFP_KERNEL);
 	mo_node_attr_ptrs = kcalloc(nr_node_ids + 1,
 				    sizeof(*mo_node_attr_ptrs), GFP_KERNEL);
-	if (!mo_node_policies || !mo_node_attrs || !mo_node_attr_ptrs)
+	if (!mo_node_prefs || !mo_node_attrs || !mo_node_attr_ptrs)
 		goto free_arrays;
 	for_each_node(nid) {
 		struct kobj_attribute *a = &mo_node_attrs[nid];
@@ -165,7 +257,7 @@ free_names:
 free_arrays:
 	kfree(mo_node_attr_ptrs);
 	kfree(mo_node_attrs);
-	kfree(mo_node_policies);
-	mo_node_policies = NULL;
+	kfree(mo_node_prefs);
+	mo_node_prefs = NULL;
 	return -ENOMEM;
 }

@@ -14,7 +14,9 @@
  *             "async" in MIGRATE_ASYNC, as from a device's fault handler
  *             that must not wait long.
  *   moved     folios the last write migrated (read).
- *   node_hint write "<node> <hint>": migrate_offload_set_node_hint().
+ *   node_hint write "<node> <hint>": migrate_offload_node_hint_get(), a
+ *             driver's claim on the node's preference; "<node> default":
+ *             migrate_offload_node_hint_put(), dropping one.
  */
 #include <linux/debugfs.h>
 #include <linux/init.h>
@@ -155,10 +157,16 @@ static ssize_t node_hint_write(struct file *file, const char __user *ubuf,
 	buf[count] = '\0';
 	if (sscanf(buf, "%d %31s", &nid, word) != 2)
 		return -EINVAL;
-	if (strcmp(word, "default"))
-		ret = mo_example_hint(word, &hint, &pol);
+	if (!strcmp(word, "default")) {
+		/* Only a node of a claim: not one the put would warn about. */
+		if (nid < 0 || nid >= nr_node_ids || !node_possible(nid))
+			return -EINVAL;
+		migrate_offload_node_hint_put(nid);
+		return count;
+	}
+	ret = mo_example_hint(word, &hint, &pol);
 	if (!ret)
-		ret = migrate_offload_set_node_hint(nid, &hint);
+		ret = migrate_offload_node_hint_get(nid, &hint);
 	return ret ? : count;
 }
 

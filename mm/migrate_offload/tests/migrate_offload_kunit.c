@@ -235,7 +235,7 @@ static void node_preference(struct kunit *test)
 	mo_policy_get(MR_SYSCALL, &saved);
 	KUNIT_ASSERT_EQ(test, mo_policy_set(MR_SYSCALL, &pol), 0);
 
-	KUNIT_ASSERT_EQ(test, migrate_offload_set_node_hint(nid, &dma), 0);
+	KUNIT_ASSERT_EQ(test, migrate_offload_node_hint_get(nid, &dma), 0);
 	KUNIT_ASSERT_EQ(test, kt_chain_to(NULL, MR_SYSCALL, nid, names), 1);
 	KUNIT_EXPECT_STREQ(test, names[0], "kt-dma-a");
 	/* Other nodes keep the reason's policy ("any"). */
@@ -250,17 +250,39 @@ static void node_preference(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_chain_to(NULL, MR_SYSCALL, nid, names), 0);
 
 	/* Bad input changes nothing. */
-	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(-1, &threads),
+	KUNIT_EXPECT_EQ(test, migrate_offload_node_hint_get(-1, &threads),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nr_node_ids,
+	KUNIT_EXPECT_EQ(test, migrate_offload_node_hint_get(nr_node_ids,
 							    &threads), -EINVAL);
-	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nid, &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, migrate_offload_node_hint_get(nid, &bad), -EINVAL);
 	bad.provider = "dma";
-	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nid, &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, migrate_offload_node_hint_get(nid, &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, migrate_offload_node_hint_get(nid, &def), -EINVAL);
 	mo_node_policy_get(nid, &pol);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DMA);
 
-	KUNIT_EXPECT_EQ(test, migrate_offload_set_node_hint(nid, &def), 0);
+	/* Two claims on one node (two CXL regions): one goes, one stays. */
+	KUNIT_ASSERT_EQ(test, migrate_offload_node_hint_get(nid, &dma), 0);
+	migrate_offload_node_hint_put(nid);
+	mo_node_policy_get(nid, &pol);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DMA);
+
+	/* The administrator's word stands whatever drivers claim or drop. */
+	pol.type = MIGRATE_HINT_CPU_THREADS;
+	KUNIT_ASSERT_EQ(test, mo_node_policy_admin(nid, &pol), 0);
+	KUNIT_ASSERT_EQ(test, migrate_offload_node_hint_get(nid, &dma), 0);
+	mo_node_policy_get(nid, &pol);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_CPU_THREADS);
+	migrate_offload_node_hint_put(nid);
+	mo_node_policy_get(nid, &pol);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_CPU_THREADS);
+	/* Handed back: the claim still held shows again. */
+	KUNIT_ASSERT_EQ(test, mo_node_policy_admin(nid, NULL), 0);
+	mo_node_policy_get(nid, &pol);
+	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DMA);
+
+	/* The last claim gone: no preference. */
+	migrate_offload_node_hint_put(nid);
 	mo_node_policy_get(nid, &pol);
 	KUNIT_EXPECT_EQ(test, pol.type, MIGRATE_HINT_DEFAULT);
 	mo_policy_set(MR_SYSCALL, &saved);

@@ -258,13 +258,32 @@ TEST_F(callers, driver_hint)
 		  -EINVAL);
 	EXPECT_EQ(nm_misplaced(&self->buf, 1), 0);
 
-	/* The node preference a driver sets is what sysfs shows. */
+	/*
+	 * The node preference a driver claims is what sysfs shows, once
+	 * the administrator hands the node back ("driver").
+	 */
 	ASSERT_EQ(knobs_save(&self->k, NODE("1")), 0);
+	ASSERT_EQ(knob_write(NODE("1"), "driver"), 0);
 	ASSERT_EQ(dbg_write(DBG "node_hint", "1 %s", provider()), 0);
 	ASSERT_EQ(policy_current(NODE("1"), cur, sizeof(cur)), 0);
 	EXPECT_STREQ(cur, provider());
 	EXPECT_EQ(dbg_write(DBG "node_hint", "1 bogus"), -EINVAL);
 	EXPECT_EQ(dbg_write(DBG "node_hint", "4096 dma"), -EINVAL);
+	/* A second claim (two CXL regions on one node): one put keeps it. */
+	ASSERT_EQ(dbg_write(DBG "node_hint", "1 %s", provider()), 0);
+	ASSERT_EQ(dbg_write(DBG "node_hint", "1 default"), 0);
+	ASSERT_EQ(policy_current(NODE("1"), cur, sizeof(cur)), 0);
+	EXPECT_STREQ(cur, provider());
+	/* The administrator's word stands whatever a driver claims. */
+	ASSERT_EQ(knob_write(NODE("1"), "none"), 0);
+	ASSERT_EQ(dbg_write(DBG "node_hint", "1 dma"), 0);
+	ASSERT_EQ(policy_current(NODE("1"), cur, sizeof(cur)), 0);
+	EXPECT_STREQ(cur, "none");
+	ASSERT_EQ(dbg_write(DBG "node_hint", "1 default"), 0);
+	/* Handed back: the claim left, with the last hint claimed. */
+	ASSERT_EQ(knob_write(NODE("1"), "driver"), 0);
+	ASSERT_EQ(policy_current(NODE("1"), cur, sizeof(cur)), 0);
+	EXPECT_STREQ(cur, "dma");
 	ASSERT_EQ(dbg_write(DBG "node_hint", "1 default"), 0);
 	ASSERT_EQ(policy_current(NODE("1"), cur, sizeof(cur)), 0);
 	EXPECT_STREQ(cur, "default");
