@@ -24,9 +24,19 @@
 # copy of the pristine tree, moved from patch to patch with git), the
 # build directories $MO_BUILD/series-min and $MO_BUILD/series-test.
 #
+#   arches      once, the final tree for other architectures: arm64
+#               (with MTE) and 32-bit x86 (with HIGHMEM), each from
+#               allnoconfig plus harness/config/series-ARCH.config plus
+#               every option of ours the architecture can have (those it
+#               cannot are named on "# not-on-ARCH: SYMBOL" lines); the
+#               same rules for warnings
+#
 #   SERIES_CHECK=checkpatch   checkpatch only (no compilation)
 #   SERIES_CHECK=build        builds only
-#   SERIES_CONFIGS="min"      which builds (default "min test")
+#   SERIES_CONFIGS="min"      which builds (default "min test"; empty
+#                             for none)
+#   SERIES_ARCHES="arm64"     which other architectures (default
+#                             "arm64 i386"; empty for none)
 #
 # Logs: logs/series/; one line per result in logs/series/results.txt.
 # Ends with "N passed, N failed".
@@ -34,8 +44,9 @@
 
 mode=${SERIES_CHECK:-all}
 case $mode in all|checkpatch|build) ;; *) die "SERIES_CHECK=$mode: all, checkpatch or build" ;; esac
-configs=${SERIES_CONFIGS:-min test}
-[ "$mode" != checkpatch ] || configs=
+configs=${SERIES_CONFIGS-min test}
+arches=${SERIES_ARCHES-arm64 i386}
+[ "$mode" != checkpatch ] || { configs=; arches=; }
 for c in $configs; do
 	case $c in min|test) ;; *) die "SERIES_CONFIGS: unknown build $c (min, test)" ;; esac
 done
@@ -215,6 +226,54 @@ build() {
 	b_result="ok"
 }
 
+# The final tree for another architecture; $1: arm64 or i386.
+arch_build() {
+	local arch=$1 out=$MO_BUILD/series-$1 log=$logdir/build-$1.log
+	local cross= frag=$frags/series-$1.config without sym line opt val warn
+	case $arch in
+	arm64) cross=aarch64-linux-gnu- ;;
+	i386) ;;
+	*) a_result="FAIL (no such architecture here: $arch)"; return 1 ;;
+	esac
+	[ -f "$frag" ] || { a_result="FAIL (no $frag)"; return 1; }
+	command -v "${cross}gcc" > /dev/null ||
+		{ a_result="FAIL (no ${cross}gcc)"; return 1; }
+	mkdir -p "$out"
+	without=$(sed -n "s/^# not-on-$arch: *\([A-Z0-9_]*\).*/\1/p" "$frag")
+	{
+		cat "$frag"
+		for sym in $all_ours; do
+			grep -qxF -- "$sym" <<< "$without" || echo "CONFIG_$sym=y"
+		done
+	} > "$out/fragment.config"
+	if ! make -s -C "$tree" O="$out" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} \
+		KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig > "$log" 2>&1; then
+		a_result="FAIL (allnoconfig: $(tail -n1 "$log"))"
+		return 1
+	fi
+	# Everything asked for is set; ours may come out as modules.
+	while IFS= read -r line; do
+		case $line in CONFIG_*=*) ;; *) continue ;; esac
+		opt=${line%%=*}; val=${line#*=}
+		grep -qx "$opt=$val" "$out/.config" && continue
+		grep -qw -- "${opt#CONFIG_}" <<< "$all_ours" &&
+			grep -qE "^$opt=[ym]$" "$out/.config" && continue
+		a_result="FAIL (config: $line: got $(grep -E "^$opt=|^# $opt is not set" "$out/.config" || echo absent))"
+		return 1
+	done < "$out/fragment.config"
+	if ! make -C "$tree" O="$out" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} \
+		CC="ccache ${cross}gcc" -j"$MO_JOBS" vmlinux modules >> "$log" 2>&1; then
+		a_result="FAIL ($(grep -m1 -E 'error|Error' "$log" || tail -n1 "$log"))"
+		return 1
+	fi
+	warn=$(grep -E "(^|/)($touched_re):[0-9]+:([0-9]+:)? warning:|^WARNING: modpost: .*(migrate_offload|migrate_dma|sdxi)" "$log" || true)
+	if [ -n "$warn" ]; then
+		a_result="FAIL (warning: $(head -n1 <<< "$warn"))"
+		return 1
+	fi
+	a_result="ok"
+}
+
 # --- the patches -------------------------------------------------------------
 all_ours=$(cut -f4 "$steps" | tail -n1)
 [ -z "$configs" ] || setup_tree
@@ -246,7 +305,23 @@ while IFS=$'\t' read -r num commit mail intro subject; do
 	echo "$line  $subject"
 done < "$steps"
 
-if [ -n "$configs" ]; then
+# --- other architectures, on the final tree ---------------------------------
+if [ -n "$arches" ]; then
+	[ -n "$configs" ] || setup_tree
+	git -C "$tree" checkout -q -f --detach "$last" ||
+		die "cannot check out the last patch in $tree"
+	for arch in $arches; do
+		step "series-check: the final tree for $arch"
+		if arch_build "$arch"; then
+			echo "PASS series/arch/$arch" >> "$res"
+		else
+			echo "FAIL series/arch/$arch: $a_result" >> "$res"
+		fi
+		echo "$arch: $a_result"
+	done
+fi
+
+if [ -n "$configs$arches" ]; then
 	# git replaced, never rewrote, the files it changed: the pristine tree
 	# behind the hard links is intact.
 	for f in $touched; do
