@@ -2,7 +2,7 @@
 # CXL memory in the guest (its own boot: Debian's QEMU 10 with a
 # volatile cxl-type3 device, harness/vm.sh with MO_CXL=1): cxl_region.sh
 # turns it into a RAM region that dax/kmem onlines as a CPU-less node;
-# the CXL online path (drivers/dax/cxl.c, patches/0015) gives that node
+# the CXL online path (drivers/dax/cxl.c, patches/0019) gives that node
 # the preference "dma". Checked: the node, its lower memory tier, the
 # preference, that move_pages() to it goes to a DMA-kind provider
 # although the policy names the threads provider, and that the policy
