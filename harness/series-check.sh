@@ -203,24 +203,37 @@ make_config() {
 	return $missing
 }
 
+# compile OUT ARCH CROSS LOG: vmlinux and modules of $tree in OUT, the
+# output appended to LOG. Prints why it failed (an error, or a warning
+# in a file the series adds or changes) and returns 1; prints nothing
+# when it worked.
+compile() {
+	local out=$1 arch=$2 cross=$3 log=$4 warn
+	# vmlinux, not bzImage: compressing the image (xz) proves nothing
+	# about the patch and costs most of a minute at every step.
+	if ! make -C "$tree" O="$out" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} \
+		CC="ccache ${cross}gcc" -j"$MO_JOBS" vmlinux modules >> "$log" 2>&1; then
+		grep -m1 -E 'error|Error' "$log" || tail -n1 "$log"
+		return 1
+	fi
+	warn=$(grep -E "(^|/)($touched_re):[0-9]+:([0-9]+:)? warning:|^WARNING: modpost: .*(migrate_offload|migrate_dma|sdxi)" "$log" || true)
+	if [ -n "$warn" ]; then
+		echo "warning: $(head -n1 <<< "$warn")"
+		return 1
+	fi
+}
+
 build() {
 	local cfg=$1 num=$2 intro=$3 out=$MO_BUILD/series-$1
-	local log=$logdir/build-$cfg-$(printf %02d "$num").log miss warn
+	local log=$logdir/build-$cfg-$(printf %02d "$num").log miss why
 	if ! miss=$(make_config "$cfg" "$intro" 2>&1); then
 		echo "$miss" > "$log"
 		b_result="FAIL (config: $(head -n1 <<< "$miss"))"
 		return 1
 	fi
-	# vmlinux, not bzImage: compressing the image (xz) proves nothing
-	# about the patch and costs most of a minute at every step.
-	if ! make -C "$tree" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$MO_JOBS" \
-		vmlinux modules > "$log" 2>&1; then
-		b_result="FAIL ($(grep -m1 -E 'error|Error' "$log" || tail -n1 "$log"))"
-		return 1
-	fi
-	warn=$(grep -E "(^|/)($touched_re):[0-9]+:([0-9]+:)? warning:|^WARNING: modpost: .*(migrate_offload|migrate_dma|sdxi)" "$log" || true)
-	if [ -n "$warn" ]; then
-		b_result="FAIL (warning: $(head -n1 <<< "$warn"))"
+	: > "$log"
+	if ! why=$(compile "$out" x86_64 "" "$log"); then
+		b_result="FAIL ($why)"
 		return 1
 	fi
 	b_result="ok"
@@ -229,7 +242,7 @@ build() {
 # The final tree for another architecture; $1: arm64 or i386.
 arch_build() {
 	local arch=$1 out=$MO_BUILD/series-$1 log=$logdir/build-$1.log
-	local cross= frag=$frags/series-$1.config without sym line opt val warn
+	local cross= frag=$frags/series-$1.config without sym line opt val why
 	case $arch in
 	arm64) cross=aarch64-linux-gnu- ;;
 	i386) ;;
@@ -261,14 +274,8 @@ arch_build() {
 		a_result="FAIL (config: $line: got $(grep -E "^$opt=|^# $opt is not set" "$out/.config" || echo absent))"
 		return 1
 	done < "$out/fragment.config"
-	if ! make -C "$tree" O="$out" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} \
-		CC="ccache ${cross}gcc" -j"$MO_JOBS" vmlinux modules >> "$log" 2>&1; then
-		a_result="FAIL ($(grep -m1 -E 'error|Error' "$log" || tail -n1 "$log"))"
-		return 1
-	fi
-	warn=$(grep -E "(^|/)($touched_re):[0-9]+:([0-9]+:)? warning:|^WARNING: modpost: .*(migrate_offload|migrate_dma|sdxi)" "$log" || true)
-	if [ -n "$warn" ]; then
-		a_result="FAIL (warning: $(head -n1 <<< "$warn"))"
+	if ! why=$(compile "$out" "$arch" "$cross" "$log"); then
+		a_result="FAIL ($why)"
 		return 1
 	fi
 	a_result="ok"
