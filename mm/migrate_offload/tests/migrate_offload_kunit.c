@@ -584,6 +584,21 @@ static void thresholds_and_caps(struct kunit *test)
 	kt_batch_free(&kb);
 }
 
+/* Copy folios of kt_orders from @src to @dst with @hint; all must arrive. */
+static void kt_copy_between(struct kunit *test, const struct migrate_hint *hint,
+			    int src, int dst)
+{
+	struct kt_batch kb;
+
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders,
+					     ARRAY_SIZE(kt_orders), src, dst),
+			0);
+	kb.b->hint = hint;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	kt_batch_free(&kb);
+}
+
 static void node_affinity(struct kunit *test)
 {
 	struct migrate_hint hint = { .type = MIGRATE_HINT_PROVIDER,
@@ -591,7 +606,6 @@ static void node_affinity(struct kunit *test)
 	unsigned int nr = ARRAY_SIZE(kt_orders);
 	int far = first_online_node, other;
 	struct kt_prov kp;
-	struct kt_batch kb;
 	nodemask_t nodes;
 
 	other = next_online_node(far);
@@ -603,45 +617,25 @@ static void node_affinity(struct kunit *test)
 	kt_register(test, &kp);
 
 	/* Neither end on the provider's node: the CPU copies it all. */
-	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, far,
-					     far), 0);
-	kb.b->hint = &hint;
-	migrate_offload_copy(kb.b);
-	kt_expect_copied(test, &kb);
+	kt_copy_between(test, &hint, far, far);
 	KUNIT_EXPECT_EQ(test, kp.seen, 0);
-	kt_batch_free(&kb);
 
 	/* The destination is: the provider takes every folio. */
-	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, far,
-					     other), 0);
-	kb.b->hint = &hint;
-	migrate_offload_copy(kb.b);
-	kt_expect_copied(test, &kb);
+	kt_copy_between(test, &hint, far, other);
 	KUNIT_EXPECT_EQ(test, kp.seen, nr);
-	kt_batch_free(&kb);
 
 	/* Moved to the far node while registered: now only far is served. */
 	nodes_clear(nodes);
 	node_set(far, nodes);
 	migrate_offload_set_nodes(&kp.prov, &nodes);
-	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, other,
-					     other), 0);
-	kb.b->hint = &hint;
-	migrate_offload_copy(kb.b);
-	kt_expect_copied(test, &kb);
+	kt_copy_between(test, &hint, other, other);
 	KUNIT_EXPECT_EQ(test, kp.seen, nr);
-	kt_batch_free(&kb);
 
 	/* Emptied: every node again. */
 	nodes_clear(nodes);
 	migrate_offload_set_nodes(&kp.prov, &nodes);
-	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr, other,
-					     other), 0);
-	kb.b->hint = &hint;
-	migrate_offload_copy(kb.b);
-	kt_expect_copied(test, &kb);
+	kt_copy_between(test, &hint, other, other);
 	KUNIT_EXPECT_EQ(test, kp.seen, 2 * nr);
-	kt_batch_free(&kb);
 	kt_unregister(&kp);
 }
 
