@@ -143,6 +143,18 @@ setup_tree() {
 	fi
 }
 
+# fragment FILE TAG SYMBOLS...: FILE, then CONFIG_SYM=y for each of our
+# SYMBOLS that FILE does not name on a "# TAG: SYMBOL (why)" line.
+fragment() {
+	local file=$1 tag=$2 without sym
+	shift 2
+	without=$(sed -n "s/^# $tag: *\([A-Z0-9_]*\).*/\1/p" "$file")
+	cat "$file"
+	for sym in "$@"; do
+		grep -qxF -- "$sym" <<< "$without" || echo "CONFIG_$sym=y"
+	done
+}
+
 # Kconfig of one build at the current patch into $MO_BUILD/series-$cfg;
 # $1: config, $2: our options introduced so far. Prints what is missing.
 make_config() {
@@ -154,13 +166,8 @@ make_config() {
 		# Options of ours that cannot be enabled without what the min
 		# build leaves out on purpose (NUMA, SMP): series-min.config
 		# names each on a "# not-in-min: SYMBOL (why)" line.
-		without=$(sed -n 's/^# not-in-min: *\([A-Z0-9_]*\).*/\1/p' "$frags/series-min.config")
-		{
-			cat "$frags/series-min.config"
-			for sym in $intro; do
-				grep -qxF -- "$sym" <<< "$without" || echo "CONFIG_$sym=y"
-			done
-		} > "$scratch/fragment.config"
+		fragment "$frags/series-min.config" not-in-min $intro \
+			> "$scratch/fragment.config"
 		files=("$scratch/fragment.config")
 		make -s -C "$tree" O="$scratch" ARCH=x86_64 \
 			KCONFIG_ALLCONFIG="$scratch/fragment.config" allnoconfig > /dev/null ||
@@ -242,7 +249,7 @@ build() {
 # The final tree for another architecture; $1: arm64 or i386.
 arch_build() {
 	local arch=$1 out=$MO_BUILD/series-$1 log=$logdir/build-$1.log
-	local cross= frag=$frags/series-$1.config without sym line opt val why
+	local cross= frag=$frags/series-$1.config line opt val why
 	case $arch in
 	arm64) cross=aarch64-linux-gnu- ;;
 	i386) ;;
@@ -252,13 +259,7 @@ arch_build() {
 	command -v "${cross}gcc" > /dev/null ||
 		{ a_result="FAIL (no ${cross}gcc)"; return 1; }
 	mkdir -p "$out"
-	without=$(sed -n "s/^# not-on-$arch: *\([A-Z0-9_]*\).*/\1/p" "$frag")
-	{
-		cat "$frag"
-		for sym in $all_ours; do
-			grep -qxF -- "$sym" <<< "$without" || echo "CONFIG_$sym=y"
-		done
-	} > "$out/fragment.config"
+	fragment "$frag" "not-on-$arch" $all_ours > "$out/fragment.config"
 	if ! make -s -C "$tree" O="$out" ARCH="$arch" ${cross:+CROSS_COMPILE=$cross} \
 		KCONFIG_ALLCONFIG="$out/fragment.config" allnoconfig > "$log" 2>&1; then
 		a_result="FAIL (allnoconfig: $(tail -n1 "$log"))"
