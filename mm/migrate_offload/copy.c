@@ -235,20 +235,15 @@ static void mo_offer(struct migrate_offload_entry *e,
 	}
 }
 
-/* The CPU copies @it; what it did goes into @t. */
+/*
+ * The CPU copies @it; what it did goes into @t, as for any provider.
+ * -EHWPOISON, its only error, is final: migration's own error path
+ * takes the folio.
+ */
 static void mo_cpu_copy_item(struct migrate_copy_item *it, struct mo_tally *t)
 {
-	/* -EHWPOISON leaves the folio to migration's own error path. */
 	it->status = folio_mc_copy(it->dst, it->src);
-	if (it->status) {
-		t->failed++;
-		return;
-	}
-	t->copied++;
-	t->recopied += !!it->failures;
-	t->types[mo_folio_type(it->src)]++;
-	t->bytes += folio_size(it->src);
-	it->by = mo_cpu_provider.entry;
+	mo_settle(mo_cpu_provider.entry, it, t);
 }
 
 static void mo_cpu_done(const struct mo_tally *t, u64 t0)
