@@ -47,6 +47,9 @@ enum migrate_copy_kind {
  * @MIGRATE_HINT_ANY: every enabled provider, best rated first
  * @MIGRATE_HINT_CPU_THREADS: enabled providers of kind cpu-threads
  * @MIGRATE_HINT_DMA: enabled providers of kind dma
+ * @MIGRATE_HINT_AUTO: every enabled provider, each batch to the one
+ *	predicted fastest from its measured costs, and to none unless it
+ *	beats the CPU (see Documentation/mm/migrate_offload.rst)
  * @MIGRATE_HINT_PROVIDER: one provider, by name
  * @MIGRATE_HINT_NR_TYPES: number of hint types
  */
@@ -56,6 +59,7 @@ enum migrate_hint_type {
 	MIGRATE_HINT_ANY,
 	MIGRATE_HINT_CPU_THREADS,
 	MIGRATE_HINT_DMA,
+	MIGRATE_HINT_AUTO,
 	MIGRATE_HINT_PROVIDER,
 	MIGRATE_HINT_NR_TYPES
 };
@@ -78,8 +82,9 @@ struct migrate_hint {
  * @src: the folio to copy from (locked, unmapped)
  * @dst: the folio to copy to (locked, of the same size)
  * @status: set by the provider: 0 when copied, -EOPNOTSUPP when
- *	declined, -EHWPOISON when reading the source hit a memory error,
- *	-ENOTRECOVERABLE when the copy could not be stopped and may still
+ *	declined, -EBUSY when refused because its engines are saturated
+ *	(counted apart from declines), -EHWPOISON when reading the source
+ *	hit a memory error, -ENOTRECOVERABLE when the copy could not be stopped and may still
  *	write @dst (the provider then holds a reference on @dst until it
  *	can no longer be written), another negative errno when the copy
  *	failed (the rest of the chain copies it). -EHWPOISON and
@@ -119,6 +124,23 @@ struct migrate_copy_req {
 };
 
 /**
+ * struct migrate_copy_estimate - what a provider expects its copies to cost
+ * @call_ns: the fixed cost of one call (a wake-up, a submission and its
+ *	interrupt)
+ * @folio_ns: the cost of each folio (a descriptor, a mapping)
+ * @ps_per_byte: the cost of each byte, in picoseconds
+ *
+ * Where the "auto" policy starts before the provider's own calls are
+ * measured. All zero: the provider starts at the CPU's cost, which never
+ * wins, and "auto" leaves it alone.
+ */
+struct migrate_copy_estimate {
+	u32 call_ns;
+	u32 folio_ns;
+	u32 ps_per_byte;
+};
+
+/**
  * struct migrate_copy_caps - what a provider can do well
  * @min_folio_order: smallest folio it takes; smaller ones move down
  * @max_batch_folios: most folios per call, 0 for no limit; the core
@@ -132,6 +154,7 @@ struct migrate_copy_req {
  *	core may call it from a worker for the next part of a deep batch
  *	while migration commits the folios of the last part (see
  *	Documentation/mm/migrate_offload.rst)
+ * @est: its cost before any of its calls was measured
  */
 struct migrate_copy_caps {
 	unsigned int min_folio_order;
@@ -139,6 +162,7 @@ struct migrate_copy_caps {
 	u64 max_batch_bytes;
 	nodemask_t nodes;
 	bool copies_ahead;
+	struct migrate_copy_estimate est;
 };
 
 /**
@@ -257,8 +281,12 @@ struct migrate_copy_floor {
  * @pos: the item of @req migration commits next (in the batch's order)
  * @copied: folios the provider copied so far, for its trace event
  * @failed: folios whose copy it reported failed so far
- * @declined: folios it declined so far
+ * @declined: folios it declined or refused as busy so far
+ * @busy: of those, folios it refused as busy
+ * @copied_bytes: the bytes of the @copied folios
  * @t0: when it was submitted (ns)
+ * @waited: how long migration waited for it, in submit, waits and
+ *	finish (ns): what it cost the caller
  * @items: the items of @req
  *
  * Kept by the core (mm/migrate_offload/copy.c).
@@ -270,7 +298,10 @@ struct migrate_copy_stream {
 	unsigned int copied;
 	unsigned int failed;
 	unsigned int declined;
+	unsigned int busy;
+	u64 copied_bytes;
 	u64 t0;
+	u64 waited;
 	struct migrate_copy_item *items[MIGRATE_COPY_BATCH_MAX];
 };
 

@@ -19,6 +19,7 @@ static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
 {
 	switch (type) {
 	case MIGRATE_HINT_ANY:
+	case MIGRATE_HINT_AUTO:
 		return true;
 	case MIGRATE_HINT_CPU_THREADS:
 		return kind == MIGRATE_COPY_CPU_THREADS;
@@ -38,6 +39,8 @@ static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
  * @nid: the batch's destination node, whose preference (if any) stands
  *	in for the policy of @reason unless that policy is "none"
  * @chain: filled with up to %MO_MAX_CHAIN entries, best rated first
+ * @type_out: set, unless NULL, to the hint type the chain was built for
+ *	(the policy's or the node's when @hint is NULL or the default)
  *
  * Called inside a read-side section of mo_srcu, which keeps the entries
  * returned valid until it ends.
@@ -45,7 +48,8 @@ static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
  * Return: the number of entries in @chain.
  */
 int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
-		   int nid, struct migrate_offload_entry **chain)
+		   int nid, struct migrate_offload_entry **chain,
+		   enum migrate_hint_type *type_out)
 {
 	enum migrate_hint_type type = hint ? hint->type : MIGRATE_HINT_DEFAULT;
 	const char *name = hint ? hint->provider : NULL;
@@ -65,6 +69,8 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 		type = pol.type;
 		name = pol.name;
 	}
+	if (type_out)
+		*type_out = type;
 	if (type == MIGRATE_HINT_NONE || type >= MIGRATE_HINT_NR_TYPES)
 		return 0;
 
@@ -92,8 +98,33 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 	return n;
 }
 
+/*
+ * Under "auto", the smallest folio order for which some provider of
+ * @chain might beat the CPU on a full batch; above the last order when
+ * none might, and the batch is not built.
+ */
+static unsigned int mo_auto_min_order(struct migrate_offload_entry **chain,
+				      int n)
+{
+	u64 budget = READ_ONCE(mo_batch_bytes);
+	unsigned int c, order;
+	int i;
+
+	for (c = 0; c < MO_COST_CLASSES; c++) {
+		order = mo_cost_class_min_order(c);
+		for (i = 0; i < n; i++)
+			if (mo_cost_may_win(chain[i], c,
+					    min_t(u64, budget,
+						  (u64)MIGRATE_COPY_BATCH_MAX *
+						  (PAGE_SIZE << order))))
+				return order;
+	}
+	return MAX_PAGE_ORDER + 1;
+}
+
 /* The least a provider of @chain takes: a batch below it goes nowhere. */
 static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
+			   enum migrate_hint_type type,
 			   struct migrate_copy_floor *floor)
 {
 	int i;
@@ -109,6 +140,9 @@ static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
 		floor->min_bytes = min(floor->min_bytes,
 				       READ_ONCE(chain[i]->min_batch_bytes));
 	}
+	if (type == MIGRATE_HINT_AUTO)
+		floor->min_order = max(floor->min_order,
+				       mo_auto_min_order(chain, n));
 }
 
 /**
@@ -122,7 +156,9 @@ static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
  * Lets migration keep its unchanged per-folio path when no provider is
  * enabled, the hint or policy says "none", or no enabled provider
  * matches them; and lets it leave out of the batch the folios no
- * provider would take. Walks the providers without writing to memory
+ * provider would take. Under "auto", folio sizes no provider is predicted
+ * to copy faster than the CPU stay out too, and when that is all of them
+ * the batch is not built. Walks the providers without writing to memory
  * other CPUs share.
  *
  * Return: true if building a batch for the providers may be worth it.
@@ -132,6 +168,7 @@ bool migrate_offload_wanted(enum migrate_reason reason,
 			    struct migrate_copy_floor *floor)
 {
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
+	enum migrate_hint_type type;
 	int n, idx;
 
 	if (!migrate_offload_active())
@@ -139,10 +176,10 @@ bool migrate_offload_wanted(enum migrate_reason reason,
 	if (hint && hint->type == MIGRATE_HINT_NONE)
 		return false;
 	idx = srcu_read_lock(&mo_srcu);
-	n = mo_build_chain(hint, reason, nid, chain);
-	mo_chain_floor(chain, n, floor);
+	n = mo_build_chain(hint, reason, nid, chain, &type);
+	mo_chain_floor(chain, n, type, floor);
 	srcu_read_unlock(&mo_srcu, idx);
-	return n > 0;
+	return n > 0 && floor->min_order <= MAX_PAGE_ORDER;
 }
 
 /**

@@ -77,7 +77,7 @@ static void mo_stat_add_types(struct migrate_offload_entry *e,
 
 /* What a provider did with some folios, for its counters and traces. */
 struct mo_tally {
-	unsigned int copied, declined, failed, recopied;
+	unsigned int copied, declined, failed, recopied, busy;
 	unsigned int types[MO_NR_TYPES];
 	u64 bytes;
 };
@@ -97,7 +97,9 @@ static void mo_settle(struct migrate_offload_entry *e,
 		it->by = e;
 		return;
 	}
-	if (it->status == -EAGAIN || it->status == -EOPNOTSUPP) {
+	if (it->status == -EBUSY) {
+		t->busy++;
+	} else if (it->status == -EAGAIN || it->status == -EOPNOTSUPP) {
 		t->declined++;
 	} else {
 		t->failed++;
@@ -122,8 +124,9 @@ static void mo_tally_add(struct migrate_offload_entry *e,
 	mo_stat_add_types(e, t->types);
 	mo_stat_add(e, MO_STAT_BYTES, t->bytes);
 	mo_stat_add(e, MO_STAT_DECLINED, t->declined);
+	mo_stat_add(e, MO_STAT_BUSY, t->busy);
 	mo_stat_add(e, MO_STAT_FAILED, t->failed);
-	mo_stat_add(e, MO_STAT_FALLBACKS, t->declined + t->failed);
+	mo_stat_add(e, MO_STAT_FALLBACKS, t->declined + t->failed + t->busy);
 	mo_stat_add(e, MO_STAT_RECOPIED, t->recopied);
 }
 
@@ -145,6 +148,24 @@ static void mo_call_done(struct migrate_offload_entry *e,
 		trace_migrate_offload_fallback(e->name, declined, "declined");
 }
 
+/*
+ * Teach the cost model what a call of @e cost its caller: @ns, plus the
+ * CPU's price for the bytes it did not copy (the CPU copies them again).
+ * A call it refused whole as busy says nothing of its speed.
+ */
+static void mo_call_cost(struct migrate_offload_entry *e,
+			 const struct migrate_copy_req *req, u64 copied_bytes,
+			 unsigned int busy, u64 ns)
+{
+	unsigned int c = mo_cost_class(req->nr, req->bytes);
+
+	if (busy == req->nr)
+		return;
+	ns += mo_cost_predict(mo_cpu_provider.entry, c,
+			      req->bytes - copied_bytes);
+	mo_cost_sample(e, c, req->bytes, ns);
+}
+
 /* One call into the provider: account for what it did with each folio. */
 static void mo_call(struct migrate_offload_entry *e,
 		    struct migrate_copy_req *req)
@@ -162,7 +183,8 @@ static void mo_call(struct migrate_offload_entry *e,
 	for (i = 0; i < req->nr; i++)
 		mo_settle(e, req->items[i], &t);
 	mo_tally_add(e, &t);
-	mo_call_done(e, req, t.copied, t.failed, t.declined, t0);
+	mo_call_cost(e, req, t.bytes, t.busy, ktime_get_ns() - t0);
+	mo_call_done(e, req, t.copied, t.failed, t.declined + t.busy, t0);
 }
 
 /*
@@ -171,7 +193,7 @@ static void mo_call(struct migrate_offload_entry *e,
  * many, or 0 when none or when they add up to less than @e's threshold.
  */
 static unsigned int mo_pick(struct migrate_offload_entry *e,
-			    struct migrate_copy_batch *b,
+			    struct migrate_copy_batch *b, bool by_cost,
 			    struct migrate_copy_item **out, u64 *bytes)
 {
 	unsigned int min_order = READ_ONCE(e->min_folio_order);
@@ -194,6 +216,13 @@ static unsigned int mo_pick(struct migrate_offload_entry *e,
 		trace_migrate_offload_fallback(e->name, nr, "threshold");
 		return 0;
 	}
+	/* "auto": only a provider predicted to beat the CPU gets them. */
+	if (nr && by_cost &&
+	    !mo_cost_choose(e, mo_cost_class(nr, *bytes), *bytes)) {
+		mo_stat_add(e, MO_STAT_COST, 1);
+		trace_migrate_offload_fallback(e->name, nr, "cost");
+		return 0;
+	}
 	return nr;
 }
 
@@ -205,7 +234,7 @@ static unsigned int mo_max_nr(struct migrate_offload_entry *e)
 
 /* Offer the pending folios of @b that @e can take, in chunks it accepts. */
 static void mo_offer(struct migrate_offload_entry *e,
-		     struct migrate_copy_batch *b)
+		     struct migrate_copy_batch *b, bool by_cost)
 {
 	const struct migrate_copy_caps *caps = &e->prov->caps;
 	unsigned int max_nr = mo_max_nr(e);
@@ -216,7 +245,7 @@ static void mo_offer(struct migrate_offload_entry *e,
 	unsigned int nr, start;
 	u64 bytes;
 
-	nr = mo_pick(e, b, b->scratch, &bytes);
+	nr = mo_pick(e, b, by_cost, b->scratch, &bytes);
 	for (start = 0; start < nr; start += req.nr) {
 		req.items = &b->scratch[start];
 		req.nr = 0;
@@ -259,6 +288,9 @@ static void mo_cpu_done(const struct mo_tally *t, u64 t0)
 	mo_stat_add(e, MO_STAT_FAILED, t->failed);
 	mo_stat_add(e, MO_STAT_RECOPIED, t->recopied);
 	mo_stat_add_types(e, t->types);
+	if (t->copied)
+		mo_cost_sample(e, mo_cost_class(t->copied, t->bytes), t->bytes,
+			       ktime_get_ns() - t0);
 }
 
 /* The end of every chain: the CPU copies what nobody else did. */
@@ -297,8 +329,10 @@ static void mo_stream_settle(struct migrate_copy_stream *st,
 	mo_settle(st->by, it, &t);
 	mo_tally_add(st->by, &t);
 	st->copied += t.copied;
+	st->copied_bytes += t.bytes;
 	st->failed += t.failed;
-	st->declined += t.declined;
+	st->declined += t.declined + t.busy;
+	st->busy += t.busy;
 }
 
 /*
@@ -311,14 +345,14 @@ static void mo_stream_settle(struct migrate_copy_stream *st,
  * Return: false when @e must be offered the folios the usual way.
  */
 static bool mo_stream_start(struct migrate_offload_entry *e,
-			    struct migrate_copy_batch *b)
+			    struct migrate_copy_batch *b, bool by_cost)
 {
 	const struct migrate_copy_caps *caps = &e->prov->caps;
 	struct migrate_copy_stream *st = &b->stream;
 	unsigned int max_nr = mo_max_nr(e), i, nr, busy = 0;
 	u64 bytes;
 
-	nr = mo_pick(e, b, st->items, &bytes);
+	nr = mo_pick(e, b, by_cost, st->items, &bytes);
 	if (!nr)
 		return true;
 	if ((max_nr && nr > max_nr) ||
@@ -336,9 +370,12 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
 	st->copied = 0;
 	st->failed = 0;
 	st->declined = 0;
+	st->busy = 0;
+	st->copied_bytes = 0;
 	might_sleep();
 	st->t0 = ktime_get_ns();
 	e->prov->submit(e->prov, &st->req);
+	st->waited = ktime_get_ns() - st->t0;
 	for (i = 0; i < nr; i++) {
 		if (st->items[i]->status == -EINPROGRESS)
 			busy++;
@@ -371,8 +408,12 @@ void migrate_offload_copy_folio(struct migrate_copy_batch *batch,
 	/* Folios are committed in order: look from the last one on. */
 	while (st->pos < st->req.nr && st->items[st->pos] != it)
 		st->pos++;
-	if (!WARN_ON_ONCE(!e || st->pos == st->req.nr))
+	if (!WARN_ON_ONCE(!e || st->pos == st->req.nr)) {
+		u64 t0 = ktime_get_ns();
+
 		e->prov->wait(e->prov, &st->req, st->pos);
+		st->waited += ktime_get_ns() - t0;
+	}
 	if (WARN_ON_ONCE(it->status == -EINPROGRESS)) {
 		/* A provider that broke its word: end all of its stream. */
 		migrate_offload_copy_finish(batch);
@@ -396,6 +437,7 @@ void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
 	struct migrate_copy_stream *st = &batch->stream;
 	struct migrate_offload_entry *e = st->by;
 	unsigned int i, n = 0;
+	u64 t0;
 
 	if (!e)
 		return;
@@ -403,7 +445,9 @@ void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
 	for (i = 0; i < st->req.nr; i++)
 		if (st->items[i]->status == -EINPROGRESS)
 			batch->scratch[n++] = st->items[i];
+	t0 = ktime_get_ns();
 	e->prov->finish(e->prov, &st->req);
+	st->waited += ktime_get_ns() - t0;
 	for (i = 0; i < n; i++) {
 		struct migrate_copy_item *it = batch->scratch[i];
 
@@ -414,9 +458,33 @@ void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
 		if (it->status == -EAGAIN)
 			mo_cpu_copy_one(it);
 	}
+	mo_call_cost(e, &st->req, st->copied_bytes, st->busy, st->waited);
 	mo_call_done(e, &st->req, st->copied, st->failed, st->declined,
 		     st->t0);
 	st->by = NULL;
+}
+
+/*
+ * "auto": the chain in the order of the providers' predicted time for
+ * the whole batch, fastest first; equal predictions keep the rating order.
+ */
+static void mo_sort_by_cost(struct migrate_offload_entry **chain, int n,
+			    unsigned int c, u64 bytes)
+{
+	u64 pred[MO_MAX_CHAIN];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		struct migrate_offload_entry *e = chain[i];
+		u64 p = mo_cost_predict(e, c, bytes);
+
+		for (j = i; j > 0 && pred[j - 1] > p; j--) {
+			pred[j] = pred[j - 1];
+			chain[j] = chain[j - 1];
+		}
+		pred[j] = p;
+		chain[j] = e;
+	}
 }
 
 /**
@@ -444,8 +512,9 @@ void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
 void migrate_offload_copy(struct migrate_copy_batch *batch)
 {
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
+	enum migrate_hint_type type;
 	unsigned int i, cpu;
-	bool stream;
+	bool stream, by_cost;
 	u64 bytes = 0;
 	int n, idx;
 
@@ -465,16 +534,20 @@ void migrate_offload_copy(struct migrate_copy_batch *batch)
 	idx = srcu_read_lock(&mo_srcu);
 	n = mo_build_chain(batch->hint, batch->reason,
 			   batch->nr ? folio_nid(batch->items[0].dst) :
-			   NUMA_NO_NODE, chain);
+			   NUMA_NO_NODE, chain, &type);
+	by_cost = type == MIGRATE_HINT_AUTO;
+	if (by_cost)
+		mo_sort_by_cost(chain, n, mo_cost_class(batch->nr, bytes),
+				bytes);
 	stream = batch->may_stream && !batch->stream.by;
 	for (i = 0; i < n; i++) {
 		/* The first provider that can, copies while folios commit. */
 		if (stream && chain[i]->prov->submit &&
-		    mo_stream_start(chain[i], batch)) {
+		    mo_stream_start(chain[i], batch, by_cost)) {
 			stream = false;
 			continue;
 		}
-		mo_offer(chain[i], batch);
+		mo_offer(chain[i], batch, by_cost);
 	}
 	srcu_read_unlock(&mo_srcu, idx);
 	cpu = mo_cpu_copy_rest(batch);

@@ -171,6 +171,7 @@ int migrate_offload_register(struct migrate_copy_provider *prov)
 	seqlock_init(&e->nodes_seq);
 	e->nodes = prov->caps.nodes;
 	e->enabled = prov->kind == MIGRATE_COPY_CPU;
+	mo_cost_init_entry(e);
 
 	mutex_lock(&mo_lock);
 	if (mo_find_locked(prov->name)) {

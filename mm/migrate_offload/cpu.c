@@ -24,6 +24,10 @@ static int __init mo_cpu_init(void)
 
 	if (!ret)
 		ret = migrate_offload_register(&mo_cpu_provider);
+	if (!ret) {
+		mo_cost_probe_cpu();
+		mo_cost_debugfs_init();
+	}
 	if (ret)
 		pr_err("migrate_offload: cannot set up (%d)\n", ret);
 	return ret;

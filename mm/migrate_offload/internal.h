@@ -13,6 +13,8 @@
 #include <linux/nodemask.h>
 #include <linux/seqlock.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/time64.h>
 #include <linux/srcu.h>
 
 /* Longest chain: every provider a batch may visit before the CPU. */
@@ -29,6 +31,8 @@ enum mo_stat_item {
 	MO_STAT_RECOPIED,	/* folios it copied after another failed them */
 	MO_STAT_TIME_NS,	/* time spent in its copy callback */
 	MO_STAT_AHEAD,		/* calls made ahead, from the worker */
+	MO_STAT_BUSY,		/* folios it refused as busy (-EBUSY) */
+	MO_STAT_COST,		/* calls "auto" kept from it by cost */
 	/* Folios it copied, by what they hold (mo_folio_type()). */
 	MO_STAT_ANON,		/* anonymous, not in the swap cache */
 	MO_STAT_SHMEM,		/* shmem, tmpfs and memfd */
@@ -52,6 +56,49 @@ struct mo_stats {
 	u64 window[MO_NR_WINDOWS];
 };
 
+/*
+ * The cost model (cost.c): per size class of a call (base pages, larger
+ * folios below PMD size, PMD size and up) a fixed cost per call and a
+ * cost per byte.
+ */
+#define MO_COST_CLASSES		3
+#define MO_COST_SNAP		4	/* a sample this far off replaces */
+#define MO_COST_MARGIN_SHIFT	3	/* win by 1/8 of the time */
+#define MO_COST_RETRY		32	/* lost calls before a retry */
+#define MO_COST_PROBES		4	/* calls measured before giving up */
+#define MO_COST_CPU_EVERY	64	/* won calls between CPU refreshes */
+#define MO_COST_CPU_STALE_NS	(250 * NSEC_PER_MSEC)	/* or this long */
+
+/**
+ * struct mo_cost_class - what one size class of calls costs a provider
+ * @fixed_ns: cost of a call, whatever its size (ns)
+ * @ps_per_byte: cost of each byte (ps)
+ * @lock: taken, only tried, to learn a sample
+ * @samples: calls learned from
+ * @stamp: when it last learned (ns), or the CPU's refresh was claimed
+ * @fit_n: calls in the fit since it last started over, up to 8
+ * @mx: weighted mean size of the calls (64-byte units)
+ * @my: weighted mean time of the calls (ns)
+ * @vxx: weighted variance of the sizes
+ * @cxy: weighted covariance of sizes and times
+ * @won: a call of it was once measured faster than the CPU: worth
+ *	retrying
+ * @lost: calls "auto" kept from it since it last won or was retried
+ * @decided: calls "auto" gave it, to let the CPU copy one now and then
+ */
+struct mo_cost_class {
+	u64 fixed_ns;
+	u64 ps_per_byte;
+	spinlock_t lock;	/* learning a sample; only tried */
+	unsigned int samples;
+	u64 stamp;
+	unsigned int fit_n;
+	s64 mx, my, vxx, cxy;
+	bool won;
+	unsigned int lost;
+	unsigned int decided;
+};
+
 /**
  * struct migrate_offload_entry - the core's side of a provider
  * @prov: the provider; NULL once unregistered
@@ -68,6 +115,7 @@ struct mo_stats {
  *	(migrate_offload_set_nodes()) while batches read it without a lock
  * @nodes: nodes it serves well; starts as its caps.nodes
  * @stats: per-CPU counters
+ * @cost: what its copies cost, learned (cost.c)
  */
 struct migrate_offload_entry {
 	struct migrate_copy_provider *prov;
@@ -83,6 +131,7 @@ struct migrate_offload_entry {
 	seqlock_t nodes_seq;
 	nodemask_t nodes;
 	struct mo_stats __percpu *stats;
+	struct mo_cost_class cost[MO_COST_CLASSES];
 };
 
 /* Registry (core.c) */
@@ -98,7 +147,24 @@ void mo_nodes_read(struct migrate_offload_entry *e, nodemask_t *nodes);
 
 /* Chains (chain.c) */
 int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
-		   int nid, struct migrate_offload_entry **chain);
+		   int nid, struct migrate_offload_entry **chain,
+		   enum migrate_hint_type *type);
+
+/* The cost model (cost.c) */
+unsigned int mo_cost_class(unsigned int nr, u64 bytes);
+unsigned int mo_cost_class_min_order(unsigned int c);
+u64 mo_cost_predict(const struct migrate_offload_entry *e, unsigned int c,
+		    u64 bytes);
+void mo_cost_sample(struct migrate_offload_entry *e, unsigned int c,
+		    u64 bytes, u64 ns);
+bool mo_cost_may_win(const struct migrate_offload_entry *e, unsigned int c,
+		     u64 bytes);
+bool mo_cost_choose(struct migrate_offload_entry *e, unsigned int c,
+		    u64 bytes);
+void mo_cost_init_entry(struct migrate_offload_entry *e);
+void mo_cost_probe_cpu(void);
+int mo_cost_debugfs_init(void);
+extern struct dentry *mo_debugfs;
 
 /* Preallocated batches and the batch byte budget (batch.c) */
 #define MO_BATCH_BYTES_MIN	SZ_2M
@@ -127,7 +193,7 @@ const char *mo_hint_name(enum migrate_hint_type type);
 bool mo_policy_choice(const struct migrate_offload_entry *e);
 
 /* The hint types an administrator writes as words, in display order. */
-#define MO_NR_POLICY_WORDS	4
+#define MO_NR_POLICY_WORDS	5
 extern const enum migrate_hint_type mo_policy_words[MO_NR_POLICY_WORDS];
 bool mo_is_hint_word(const char *name);
 

@@ -20,14 +20,14 @@ static DEFINE_SEQLOCK(mo_policy_seq);
 static struct mo_policy mo_policies[MR_TYPES] = {
 	[MR_COMPACTION]		= POLICY(NONE),	/* latency-bound, small folios */
 	[MR_MEMORY_FAILURE]	= POLICY(NONE),	/* poisoned memory: mc copy */
-	[MR_MEMORY_HOTPLUG]	= POLICY(ANY),
-	[MR_SYSCALL]		= POLICY(ANY),
-	[MR_MEMPOLICY_MBIND]	= POLICY(ANY),
-	[MR_NUMA_MISPLACED]	= POLICY(ANY),
-	[MR_CONTIG_RANGE]	= POLICY(ANY),
-	[MR_LONGTERM_PIN]	= POLICY(ANY),
+	[MR_MEMORY_HOTPLUG]	= POLICY(AUTO),
+	[MR_SYSCALL]		= POLICY(AUTO),
+	[MR_MEMPOLICY_MBIND]	= POLICY(AUTO),
+	[MR_NUMA_MISPLACED]	= POLICY(AUTO),
+	[MR_CONTIG_RANGE]	= POLICY(AUTO),
+	[MR_LONGTERM_PIN]	= POLICY(AUTO),
 	[MR_DEMOTION]		= POLICY(DMA),	/* to CXL or slow tiers */
-	[MR_DAMON]		= POLICY(ANY),
+	[MR_DAMON]		= POLICY(AUTO),
 	[MR_NEVER]		= POLICY(NONE),
 };
 
@@ -37,11 +37,12 @@ static const char * const mo_hint_names[MIGRATE_HINT_NR_TYPES] = {
 	[MIGRATE_HINT_ANY] = "any",
 	[MIGRATE_HINT_CPU_THREADS] = "cpu-threads",
 	[MIGRATE_HINT_DMA] = "dma",
+	[MIGRATE_HINT_AUTO] = "auto",
 	[MIGRATE_HINT_PROVIDER] = "provider",
 };
 
 const enum migrate_hint_type mo_policy_words[MO_NR_POLICY_WORDS] = {
-	MIGRATE_HINT_NONE, MIGRATE_HINT_ANY,
+	MIGRATE_HINT_NONE, MIGRATE_HINT_AUTO, MIGRATE_HINT_ANY,
 	MIGRATE_HINT_CPU_THREADS, MIGRATE_HINT_DMA,
 };
 
@@ -98,7 +99,7 @@ bool mo_policy_choice(const struct migrate_offload_entry *e)
 
 /**
  * mo_policy_parse() - read a policy written by the administrator
- * @buf: "none", "any", "cpu-threads", "dma" or the name of a registered
+ * @buf: "none", "auto", "any", "cpu-threads", "dma" or the name of a registered
  *	provider other than "cpu", optionally followed by a newline; as a
  *	sysfs store gets it, followed by a NUL
  * @count: the bytes written, all of which make up the value

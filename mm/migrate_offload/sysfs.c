@@ -264,6 +264,8 @@ STAT_ATTR(skipped, MO_STAT_SKIPPED, 1);
 STAT_ATTR(recopied, MO_STAT_RECOPIED, 1);
 STAT_ATTR(time_us, MO_STAT_TIME_NS, NSEC_PER_USEC);
 STAT_ATTR(ahead, MO_STAT_AHEAD, 1);
+STAT_ATTR(busy, MO_STAT_BUSY, 1);
+STAT_ATTR(cost_skipped, MO_STAT_COST, 1);
 STAT_ATTR(folios_anon, MO_STAT_ANON, 1);
 STAT_ATTR(folios_shmem, MO_STAT_SHMEM, 1);
 STAT_ATTR(folios_file, MO_STAT_FILE, 1);
@@ -297,6 +299,8 @@ static struct attribute *mo_stats_attrs[] = {
 	&stat_recopied_attr.attr,
 	&stat_time_us_attr.attr,
 	&stat_ahead_attr.attr,
+	&stat_busy_attr.attr,
+	&stat_cost_skipped_attr.attr,
 	&stat_folios_anon_attr.attr,
 	&stat_folios_shmem_attr.attr,
 	&stat_folios_file_attr.attr,

@@ -184,7 +184,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(moved_fops, moved_get, NULL, "%llu\n");
 
 static int __init mo_example_init(void)
 {
-	struct dentry *dir = debugfs_create_dir("migrate_offload", NULL);
+	struct dentry *dir = mo_debugfs;
 
 	debugfs_create_file("move", 0200, dir, NULL, &move_fops);
 	debugfs_create_file("node_hint", 0200, dir, NULL, &node_hint_fops);

@@ -83,6 +83,29 @@ TRACE_EVENT(migrate_offload_batch_end,
 		      __entry->chain, __entry->cpu_copied)
 );
 
+/*
+ * Per completed call, what the cost model predicted and what the call
+ * cost its caller (failed folios charged at the CPU's price), in ns.
+ */
+TRACE_EVENT(migrate_offload_cost,
+	    TP_PROTO(const char *provider, unsigned int size_class, u64 bytes,
+		     u64 predicted_ns, u64 measured_ns),
+	    TP_ARGS(provider, size_class, bytes, predicted_ns, measured_ns),
+	    TP_STRUCT__entry(__string(provider, provider)
+			     __field(unsigned int, size_class)
+			     __field(u64, bytes)
+			     __field(u64, predicted_ns)
+			     __field(u64, measured_ns)),
+	    TP_fast_assign(__assign_str(provider);
+			   __entry->size_class = size_class;
+			   __entry->bytes = bytes;
+			   __entry->predicted_ns = predicted_ns;
+			   __entry->measured_ns = measured_ns;),
+	    TP_printk("provider=%s class=%u bytes=%llu predicted_ns=%llu measured_ns=%llu",
+		      __get_str(provider), __entry->size_class, __entry->bytes,
+		      __entry->predicted_ns, __entry->measured_ns)
+);
+
 /* Per batch: its folios' unmapped windows (see mm/migrate_offload/window.c). */
 TRACE_EVENT(migrate_offload_window,
 	    TP_PROTO(enum migrate_reason reason, unsigned int nr, u64 mean_ns,

@@ -104,7 +104,7 @@ static int kt_chain_to(const struct migrate_hint *hint, enum migrate_reason r,
 	int n, i, idx;
 
 	idx = srcu_read_lock(&mo_srcu);
-	n = mo_build_chain(hint, r, nid, chain);
+	n = mo_build_chain(hint, r, nid, chain, NULL);
 	/* The names live as long as the providers stay registered. */
 	for (i = 0; i < n; i++)
 		names[i] = chain[i]->name;
