@@ -18,12 +18,18 @@
  * Copies are machine-check safe: a poisoned source page fails only its
  * folio, which the rest of the chain then handles.
  *
- * The kernel charges helper CPU time to kworkers, not to the migrating
- * task; the provider reports it in helper_time_us so it can at least be
- * seen.
+ * Helpers only run on CPUs that are idle when the batch starts: a copy
+ * for one task must not preempt other work, the caller's own cgroup's
+ * included. With no idle CPU the caller copies alone (counted in busy).
+ *
+ * The CPU time a helper spends on a batch is charged to the caller's
+ * cgroup (cpu.stat usage_usec, through cgroup_account_cputime()) as well
+ * as shown in helper_time_us; the scheduler also counts it for the
+ * kworker that ran it, in the root cgroup.
  */
 #define pr_fmt(fmt) "migrate_offload: threads: " fmt
 
+#include <linux/cgroup.h>
 #include <linux/cpumask.h>
 #include <linux/cpuset.h>
 #include <linux/highmem.h>
@@ -61,10 +67,12 @@ static unsigned long mt_chunk_size = SZ_256K;	/* taken at a time */
 static enum mt_placement mt_placement = MT_NEAR_DST;
 static atomic64_t mt_helper_ns = ATOMIC64_INIT(0);
 static atomic64_t mt_helpers = ATOMIC64_INIT(0);
+static atomic64_t mt_busy = ATOMIC64_INIT(0);
 
 /* One batch being copied: everyone takes chunks at @next. */
 struct mt_batch {
 	struct migrate_copy_req *req;
+	struct task_struct *caller;	/* waits for every helper */
 	u64 chunk;
 	atomic64_t next;	/* first byte nobody has taken yet */
 };
@@ -134,13 +142,33 @@ static void mt_helper_work(struct work_struct *work)
 	struct mt_helper *h = container_of(work, struct mt_helper, work);
 	u64 t0 = ktime_get_ns();
 
+	u64 ns;
+
 	mt_take_chunks(h->batch);
-	atomic64_add(ktime_get_ns() - t0, &mt_helper_ns);
+	ns = ktime_get_ns() - t0;
+	atomic64_add(ns, &mt_helper_ns);
 	atomic64_inc(&mt_helpers);
+	/* The caller waits for this work: its task and cgroup are there. */
+	rcu_read_lock();
+	cgroup_account_cputime(h->batch->caller, ns);
+	rcu_read_unlock();
 }
 
 /*
- * CPUs for the helpers: online, allowed by the caller's cpuset, open to
+ * Only CPUs with nothing to run: a helper queued on a busy one would
+ * preempt its work, or wait behind it while the caller copies alone.
+ */
+static void mt_keep_idle(struct cpumask *cpus)
+{
+	int cpu;
+
+	for_each_cpu(cpu, cpus)
+		if (!idle_cpu(cpu))
+			cpumask_clear_cpu(cpu, cpus);
+}
+
+/*
+ * CPUs for the helpers: online, idle, allowed by the caller's cpuset, open to
  * workqueues (not isolated), not the caller's own CPU, and on the
  * preferred node when it has any of those. The cpuset, not the task's
  * affinity: helpers are kernel work done for the task, and a task bound
@@ -156,6 +184,7 @@ static void mt_pick_cpus(struct migrate_copy_req *req, struct cpumask *cpus)
 	cpumask_and(cpus, cpus, cpu_online_mask);
 	cpumask_and(cpus, cpus, housekeeping_cpumask(HK_TYPE_WQ));
 	cpumask_clear_cpu(raw_smp_processor_id(), cpus);
+	mt_keep_idle(cpus);
 	if (mt_placement == MT_NEAR_SRC)
 		folio = req->items[0]->src;
 	if (mt_placement != MT_ANYWHERE)
@@ -170,6 +199,7 @@ static void mt_copy(struct migrate_copy_provider *prov,
 {
 	struct mt_batch batch = {
 		.req = req,
+		.caller = current,
 		.chunk = READ_ONCE(mt_chunk_size),
 		.next = ATOMIC64_INIT(0),
 	};
@@ -188,6 +218,8 @@ static void mt_copy(struct migrate_copy_provider *prov,
 		ctx = mo_slots_take(&mt_slots, &slot);
 	if (ctx) {
 		mt_pick_cpus(req, ctx->cpus);
+		if (cpumask_empty(ctx->cpus))
+			atomic64_inc(&mt_busy);
 		nr = min(nr, cpumask_weight(ctx->cpus));
 	} else {
 		nr = 0;
@@ -218,6 +250,15 @@ static struct migrate_copy_provider mt_provider = {
 	.rating = 200,
 	.caps = {
 		.max_batch_folios = 0,
+		/*
+		 * For "auto" until measured: waking helpers costs tens of
+		 * microseconds; then a few CPUs copy at several GB/s each.
+		 */
+		.est = {
+			.call_ns = 30 * NSEC_PER_USEC,
+			.folio_ns = 200,
+			.ps_per_byte = 50,
+		},
 	},
 	/*
 	 * Waking helpers costs more than copying a few base pages; the
@@ -319,12 +360,21 @@ static ssize_t helpers_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute helpers_attr = __ATTR_RO(helpers);
 
+static ssize_t busy_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&mt_busy));
+}
+
+static struct kobj_attribute busy_attr = __ATTR_RO(busy);
+
 static struct attribute *mt_attrs[] = {
 	&threads_attr.attr,
 	&chunk_size_attr.attr,
 	&placement_attr.attr,
 	&helper_time_us_attr.attr,
 	&helpers_attr.attr,
+	&busy_attr.attr,
 	NULL
 };
 
