@@ -611,9 +611,33 @@ static unsigned int mdma_split(struct mdma_batch *b,
 }
 
 /*
+ * Every channel the batch would use already copies for another batch:
+ * the engines are saturated, and this batch would only queue behind.
+ */
+static bool mdma_saturated(struct mdma_chan **pick, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!atomic_read(&pick[i]->load))
+			return false;
+	return true;
+}
+
+/* Refuse @req whole: the CPU is better than a wait for busy engines. */
+static void mdma_refuse_busy(struct migrate_copy_req *req)
+{
+	unsigned int i;
+
+	for (i = 0; i < req->nr; i++)
+		req->items[i]->status = -EBUSY;
+}
+
+/*
  * Pick channels for @req, split it, map and submit each part. Returns the
  * batch, whose transfers may be running, or NULL when nothing was
- * submitted: every item is then still -EAGAIN, declined.
+ * submitted: every item is then still -EAGAIN (declined), or -EBUSY when
+ * every preallocated batch or every channel it would use is busy.
  */
 static struct mdma_batch *mdma_start(struct migrate_copy_req *req,
 				     bool streaming)
@@ -627,8 +651,10 @@ static struct mdma_batch *mdma_start(struct migrate_copy_req *req,
 	if (WARN_ON_ONCE(req->nr > MIGRATE_COPY_BATCH_MAX))
 		return NULL;
 	b = mdma_get(req);
-	if (!b)
+	if (!b) {
+		mdma_refuse_busy(req);
 		return NULL;
+	}
 	b->streaming = streaming;
 	b->hurried = false;
 	if (req->mode == MIGRATE_ASYNC &&
@@ -639,9 +665,11 @@ static struct mdma_batch *mdma_start(struct migrate_copy_req *req,
 
 	b->srcu_idx = srcu_read_lock(&mdma.srcu);
 	n = mdma_pick(req, pick);
-	if (!n) {
+	if (!n || mdma_saturated(pick, n)) {
 		srcu_read_unlock(&mdma.srcu, b->srcu_idx);
 		mdma_free(b);
+		if (n)
+			mdma_refuse_busy(req);
 		return NULL;
 	}
 	parts = mdma_split(b, req, pick, n);

@@ -67,6 +67,16 @@ struct migrate_copy_provider mdma_provider = {
 	.caps = {
 		/* The caller only sleeps until the engines are done. */
 		.copies_ahead = true,
+		/*
+		 * For "auto" until measured: a submission and its interrupt
+		 * cost tens of microseconds, each folio a mapping and a
+		 * descriptor; then an engine moves tens of GB/s.
+		 */
+		.est = {
+			.call_ns = 20 * NSEC_PER_USEC,
+			.folio_ns = 2 * NSEC_PER_USEC,
+			.ps_per_byte = 40,
+		},
 	},
 	/*
 	 * Mapping, descriptors and an interrupt cost more than a CPU copy of
