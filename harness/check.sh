@@ -13,7 +13,7 @@
 # printing a FAIL line is a FAIL of its own.
 . "$(dirname "$0")/lib.sh"
 
-PLAN=${MO_PLAN:-smoke,offload,folio_types,dma_drivers,dma_pressure,callers,migration,rmap,sdxi,sdxi_migrate,ptdma}
+PLAN=${MO_PLAN:-smoke,offload,auto,folio_types,dma_drivers,dma_pressure,callers,migration,rmap,sdxi,sdxi_migrate,ptdma}
 res=$MO_LOGS/check-results.txt
 expected=$MO_LOGS/check-expected.txt
 mkdir -p "$MO_LOGS"

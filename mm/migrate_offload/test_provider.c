@@ -3,7 +3,8 @@
  * A migration copy provider for selftests: it copies with the CPU but
  * can be told to fail or decline every Nth folio and to be slow, so the
  * tests can prove per-folio fallback (no byte lost, counters that add
- * up) and unloading a provider while migrations run.
+ * up) and unloading a provider while migrations run; and it can claim a
+ * cost it does not have, so that the "auto" policy tries it.
  *
  * Not for production kernels: it exists to break things on purpose.
  */
@@ -39,6 +40,16 @@ MODULE_PARM_DESC(rating, "Rating: place in chains");
 static bool enable;
 module_param(enable, bool, 0444);
 MODULE_PARM_DESC(enable, "Enable the provider at load");
+
+/* What it claims to cost before it is measured, for the "auto" policy. */
+static unsigned int est_call_ns;
+module_param(est_call_ns, uint, 0444);
+MODULE_PARM_DESC(est_call_ns, "Declared cost of a call (ns)");
+
+static unsigned int est_ps_per_byte;
+module_param(est_ps_per_byte, uint, 0444);
+MODULE_PARM_DESC(est_ps_per_byte,
+		 "Declared cost of a byte (ps); 0: declare nothing");
 
 /* Counts folios offered since load, so "every Nth" spans calls. */
 static atomic_t offered = ATOMIC_INIT(0);
@@ -89,6 +100,8 @@ static int __init test_provider_init(void)
 	/* Like an engine, its copy (maybe slow, see delay_us) runs ahead. */
 	test_provider.caps.copies_ahead = dma;
 	test_provider.rating = rating;
+	test_provider.caps.est.call_ns = est_call_ns;
+	test_provider.caps.est.ps_per_byte = est_ps_per_byte;
 	ret = migrate_offload_register(&test_provider);
 	if (ret)
 		return ret;

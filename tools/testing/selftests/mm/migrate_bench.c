@@ -11,7 +11,8 @@
  * with shmem THPs when the size is 2 MiB) or hugetlb pages of the size
  * asked for (which must be reserved on both nodes beforehand).
  *
- * Prints a table and one "raw:" line per repetition for scripts.
+ * Prints a table and one "raw:" line per repetition for scripts, and at
+ * the end its own CPU time ("rusage:").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
 	int nr_sizes = 6, reps = 3, src = -1, dst = -1, opt, i, ret = 0;
 	int nodes[NM_MAX_NODES], nr_nodes;
 	size_t total = 256UL << 20;
+	struct rusage ru;
 	char *tok;
 
 	while ((opt = getopt(argc, argv, "m:r:s:f:t:k:")) != -1) {
@@ -238,5 +241,10 @@ usage:
 	       "median_s", "GB/s", "min", "max", "in_size");
 	for (i = 0; i < nr_sizes; i++)
 		ret |= bench_size(sizes[i], total, reps, src, dst);
+	/* Its own CPU time, for tests of what else its cgroup is charged. */
+	if (!getrusage(RUSAGE_SELF, &ru))
+		printf("rusage: cpu_us=%ld\n",
+		       ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
+		       ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec);
 	return ret;
 }
