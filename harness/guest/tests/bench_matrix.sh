@@ -47,7 +47,7 @@ if [ -d $mig ]; then
 	modprobe sdxi 2>/dev/null
 	[ -n "$ptdma" ] && modprobe ptdma 2>/dev/null
 	modprobe migrate_dma 2>/dev/null
-	setups="default enabled threads-1 threads-2 threads-3 threads-4"
+	setups="default enabled auto threads-1 threads-2 threads-3 threads-4"
 	if [ -d $mig/providers/dmaengine ] && [ -n "$sdxi" ]; then
 		echo "$sdxi" > $mig/providers/dmaengine/devices
 		# Channels are held only while the provider is enabled.
@@ -96,6 +96,15 @@ setup() {
 	enabled)
 		for d in $thr $dma; do [ -d $d ] && echo 1 > $d/enabled; done
 		[ -d $thr ] && echo 2 > $thr/threads ;;
+	auto)
+		# Every provider, no thresholds: the cost model alone decides.
+		for d in $thr $dma; do
+			[ -d $d ] || continue
+			echo 1 > $d/enabled
+			echo 4096 > $d/min_folio_size; echo 0 > $d/min_batch_bytes
+		done
+		[ -d $thr ] && echo 2 > $thr/threads
+		echo auto > $mig/policy/syscall_or_cpuset ;;
 	threads-*)
 		echo 1 > $thr/enabled; echo "${1#threads-}" > $thr/threads
 		echo 4096 > $thr/min_folio_size; echo 0 > $thr/min_batch_bytes
