@@ -18,6 +18,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+struct dentry;
+
 #define MDMA_MAX_CHANS		32
 #define MDMA_DEVICES_LEN	256
 #define MDMA_REFUSED_LEN	96
@@ -127,6 +129,10 @@ int mdma_chans_init(void);
 void mdma_chans_exit(void);
 
 /* dma_copy.c */
+/* Bytes per cgroup (dma_cgroup.c) */
+void mdma_cg_account(u64 bytes);
+void mdma_cg_debugfs(struct dentry *dir);
+
 int mdma_batches_alloc(void);
 void mdma_batches_free(void);
 void mdma_copy(struct migrate_copy_provider *prov,

@@ -677,6 +677,7 @@ static struct mdma_batch *mdma_start(struct migrate_copy_req *req,
 	/* More pieces than folios: some folio is cut between channels. */
 	if (b->parts[parts - 1].first + b->parts[parts - 1].nr > req->nr)
 		mdma_stat_add(MDMA_STRIPED, 1);
+	mdma_cg_account(req->bytes);
 	b->deadline = jiffies + msecs_to_jiffies(ms);
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];

@@ -351,6 +351,7 @@ static int __init mdma_init(void)
 				  &mdma_fail_submit);
 	fault_create_debugfs_attr("fail_completion", mdma_debugfs,
 				  &mdma_fail_completion);
+	mdma_cg_debugfs(mdma_debugfs);
 
 	mdma_provider.groups = mdma_groups;
 	ret = migrate_offload_register(&mdma_provider);
