@@ -23,9 +23,11 @@
  * far from the prediction (by a factor of MO_COST_SNAP) starts the fit
  * over from it, so a provider that became ten times slower stops being
  * chosen after one batch. A provider that lost is offered one call in
- * MO_COST_RETRY of the class if it once learned to beat the CPU there or
- * comes within twice the CPU's time (not, e.g., a DMA engine on base
- * pages), and one such retry that beats the CPU takes it back at once.
+ * MO_COST_RETRY of the class, and one after MO_COST_RETRY_NS without a
+ * sample (when nothing may win no batch is built to count), if it once
+ * learned to beat the CPU there or comes within twice the CPU's time
+ * (not, e.g., a DMA engine on base pages), and one such retry that
+ * beats the CPU takes it back at once.
  * The CPU copies one call in MO_COST_CPU_EVERY that a provider wins, and
  * one whenever its estimate is older than MO_COST_CPU_STALE_NS; when that
  * jumps, the providers' estimates of the class are scaled with it
@@ -285,6 +287,18 @@ static bool mo_cost_contender(const struct mo_cost_class *k, u64 pred,
 	return READ_ONCE(k->won) || (READ_ONCE(k->samples) && pred < 2 * cpu);
 }
 
+/*
+ * A contender's retry is due: MO_COST_RETRY lost calls, or no sample for
+ * MO_COST_RETRY_NS. The second holds when no batch is built at all,
+ * because nothing may win: without it, a class every provider lost
+ * would stay on the CPU for good, however the load changed.
+ */
+static bool mo_cost_retry_due(const struct mo_cost_class *k, u64 now)
+{
+	return READ_ONCE(k->lost) >= MO_COST_RETRY - 1 ||
+	       now - READ_ONCE(k->stamp) > MO_COST_RETRY_NS;
+}
+
 /**
  * mo_cost_may_win() - might "auto" give @e a call of class @c?
  * @e: the provider
@@ -306,7 +320,7 @@ bool mo_cost_may_win(const struct migrate_offload_entry *e, unsigned int c,
 	    mo_cost_probing(e, c, bytes))
 		return true;
 	return mo_cost_contender(k, pred, cpu) &&
-	       READ_ONCE(k->lost) >= MO_COST_RETRY - 1;
+	       mo_cost_retry_due(k, ktime_get_ns());
 }
 
 /*
@@ -337,7 +351,7 @@ static bool mo_cost_cpu_stale(unsigned int c)
 bool mo_cost_choose(struct migrate_offload_entry *e, unsigned int c, u64 bytes)
 {
 	struct mo_cost_class *k = &e->cost[c];
-	u64 pred, cpu;
+	u64 pred, cpu, now, last;
 
 	if (mo_cost_beats(e, c, bytes, &pred, &cpu)) {
 		WRITE_ONCE(k->lost, 0);
@@ -349,6 +363,14 @@ bool mo_cost_choose(struct migrate_offload_entry *e, unsigned int c, u64 bytes)
 		return true;
 	if (!mo_cost_contender(k, pred, cpu))
 		return false;
+	/* Long without a sample: one call (the stamp is claimed) retries. */
+	now = ktime_get_ns();
+	last = READ_ONCE(k->stamp);
+	if (now - last > MO_COST_RETRY_NS &&
+	    try_cmpxchg64(&k->stamp, &last, now)) {
+		k->lost = 0;
+		return true;
+	}
 	k->lost++;
 	if (k->lost < MO_COST_RETRY)
 		return false;

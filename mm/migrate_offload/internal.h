@@ -65,6 +65,7 @@ struct mo_stats {
 #define MO_COST_SNAP		4	/* a sample this far off replaces */
 #define MO_COST_MARGIN_SHIFT	3	/* win by 1/8 of the time */
 #define MO_COST_RETRY		32	/* lost calls before a retry */
+#define MO_COST_RETRY_NS	NSEC_PER_SEC	/* or this long unsampled */
 #define MO_COST_PROBES		4	/* calls measured before giving up */
 #define MO_COST_CPU_EVERY	64	/* won calls between CPU refreshes */
 #define MO_COST_CPU_STALE_NS	(250 * NSEC_PER_MSEC)	/* or this long */

@@ -116,8 +116,9 @@ static void converges(struct kunit *test)
 
 /*
  * A provider that became 10x slower than it was (5x slower than the CPU)
- * is dropped after one call, offered one call in MO_COST_RETRY, and
- * chosen again as soon as that call is fast.
+ * is dropped after one call, offered one call in MO_COST_RETRY (and one
+ * after MO_COST_RETRY_NS without a sample), and chosen again as soon as
+ * such a call is fast.
  */
 static void slow_provider_dropped_and_retried(struct kunit *test)
 {
@@ -145,6 +146,15 @@ static void slow_provider_dropped_and_retried(struct kunit *test)
 	/* Counted from its first lost call, just before the loop. */
 	KUNIT_EXPECT_EQ(test, first, (unsigned int)MO_COST_RETRY - 1);
 	KUNIT_EXPECT_EQ(test, offered, 4U);
+
+	/*
+	 * A second without a sample (no batch built to count lost calls):
+	 * a retry is due, and one call, not every one, takes it.
+	 */
+	e->cost[c].stamp = ktime_get_ns() - 2 * MO_COST_RETRY_NS;
+	KUNIT_EXPECT_TRUE(test, mo_cost_may_win(e, c, bytes));
+	KUNIT_EXPECT_TRUE(test, mo_cost_choose(e, c, bytes));
+	KUNIT_EXPECT_FALSE(test, mo_cost_choose(e, c, bytes));
 
 	/* Fast again: the next retry brings it back for good. */
 	for (i = 0; i < MO_COST_RETRY; i++) {
