@@ -81,7 +81,8 @@ cost
 # The test provider (a CPU copy, so as fast as the CPU at best) claims
 # to be fast: "auto" gives it the first calls, then knows better. Slowed
 # down ten times and more, it is dropped after at most one more call
-# (and a retry per MO_COST_RETRY lost calls should it ever have won).
+# (and, should it ever have won, retried once per 32 lost calls and once
+# per second without a sample: a few calls in all).
 for p in $provs; do echo 0 > "$mig/providers/$p/enabled"; done
 rmmod test_migrate_offload 2>/dev/null
 modprobe test_migrate_offload est_call_ns=1000 est_ps_per_byte=10
@@ -103,7 +104,7 @@ rc=$?
 move 128 2048 || rc=1
 calls=$(( $(pst test batches) - b0 )) kept=$(( $(pst test cost_skipped) - k0 ))
 check "auto: a provider slowed down 10x and more is dropped" \
-	$([ $rc = 0 ] && [ $calls -le 4 ] && [ $kept -ge 24 ]; echo $?) \
+	$([ $rc = 0 ] && [ $calls -le 6 ] && [ $kept -ge 24 ]; echo $?) \
 	"$calls calls, $kept batches kept from it"
 echo 0 > $p
 cost
