@@ -2,8 +2,9 @@
 # Ours: the "auto" policy on real moves (mm/migrate_offload/cost.c), and
 # what the threads provider's helpers are charged to. Every move is
 # checked word by word by migrate_bench, from node 0 to node 1.
-#   - base pages never go to threads or DMA, even with their thresholds
-#     at zero, once the model has seen a few calls;
+#   - base pages do not go to threads or DMA, even with their thresholds
+#     at zero, once the model has seen a few calls, but for the retries
+#     of a provider that once won on them;
 #   - 2 MiB folios move (to whoever the model finds faster: recorded);
 #   - a provider that claims to be fast is tried, and once slowed down
 #     ten times and more it is dropped after at most a few calls (taking
@@ -53,14 +54,21 @@ offloaded() { # folios threads and DMA copied so far
 }
 
 # Base pages: the start-up estimates may send the first batches to a
-# provider; what it then measures keeps the rest on the CPU.
+# provider; what it then measures keeps the rest on the CPU. A provider
+# that once learned to beat the CPU on base pages (earlier tests of this
+# boot may have made it look so) is still retried by design, once per
+# 32 lost calls and once a second: at most that, a batch of 256 folios
+# each, may leave the CPU.
 move 16 4
-o0=$(offloaded)
+o0=$(offloaded) t0=$(date +%s)
 move 64 4
 rc=$?
-check "auto: base pages stay on the CPU" \
-	$([ $rc = 0 ] && [ "$(offloaded)" = "$o0" ]; echo $?) \
-	"offloaded $(($(offloaded) - o0)) of 16384 folios"
+secs=$(( $(date +%s) - t0 ))
+d=$(( $(offloaded) - o0 ))
+allowed=$(( 256 * 2 * (secs + 1 + 64 / 32) ))
+check "auto: base pages stay on the CPU but for retries" \
+	$([ $rc = 0 ] && [ $d -le $allowed ]; echo $?) \
+	"offloaded $d of 16384 folios in $secs s (retries allow $allowed)"
 
 # 2 MiB folios: whoever the model finds faster than the CPU. Which one
 # that is under emulation (KASAN, an SDXi model with its adversary's
