@@ -119,6 +119,8 @@ u64 mo_cost_predict(const struct migrate_offload_entry *e, unsigned int c,
 #define MO_COST_UNIT_SHIFT	6
 #define MO_COST_MAX_X		BIT_ULL(24)	/* 1 GiB */
 #define MO_COST_MAX_Y		BIT_ULL(34)	/* 17 s */
+/* 1 us a byte: slower than any copy worth modelling; keeps products small. */
+#define MO_COST_MAX_PS		1000000ULL
 
 static void mo_cost_fit(struct mo_cost_class *k, s64 x, s64 y, bool reset)
 {
@@ -149,7 +151,12 @@ static void mo_cost_fit(struct mo_cost_class *k, s64 x, s64 y, bool reset)
 	 */
 	if (k->fit_n >= 8 && k->vxx > div_s64(k->mx * k->mx, 64) &&
 	    k->cxy > 0) {
-		slope = div64_s64(k->cxy * 1000, k->vxx);	/* ps per unit */
+		/* ps per unit; cxy * 1000 could overflow */
+		slope = k->cxy < S64_MAX / 1000 ?
+			div64_s64(k->cxy * 1000, k->vxx) :
+			div64_s64(k->cxy, k->vxx) * 1000;
+		slope = min_t(s64, slope,
+			      (s64)MO_COST_MAX_PS << MO_COST_UNIT_SHIFT);
 		fixed = k->my - div_s64(slope * k->mx, 1000);
 		if (fixed < 0) {
 			fixed = 0;
@@ -159,9 +166,10 @@ static void mo_cost_fit(struct mo_cost_class *k, s64 x, s64 y, bool reset)
 		fixed = clamp_t(s64, READ_ONCE(k->fixed_ns), 0, k->my);
 		slope = div64_s64((k->my - fixed) * 1000, k->mx);
 	}
-	WRITE_ONCE(k->fixed_ns, fixed);
+	WRITE_ONCE(k->fixed_ns, clamp_t(s64, fixed, 0, MO_COST_MAX_Y));
 	WRITE_ONCE(k->ps_per_byte,
-		   max_t(s64, slope >> MO_COST_UNIT_SHIFT, 1));
+		   clamp_t(s64, slope >> MO_COST_UNIT_SHIFT, 1,
+			   MO_COST_MAX_PS));
 }
 
 /*
@@ -188,7 +196,7 @@ static void mo_cost_rescale(unsigned int c, u64 old, u64 new)
 	struct migrate_offload_entry *e;
 	int idx;
 
-	if (!old || old == new)
+	if (!old || old == new || new > MO_COST_MAX_PS)
 		return;
 	idx = srcu_read_lock(&mo_srcu);
 	list_for_each_entry_srcu(e, &mo_providers, list,
@@ -197,9 +205,11 @@ static void mo_cost_rescale(unsigned int c, u64 old, u64 new)
 
 		if (e == mo_cpu_provider.entry || !spin_trylock(&k->lock))
 			continue;
+		/* Both at most MO_COST_MAX_PS: the quotient fits. */
 		WRITE_ONCE(k->ps_per_byte,
-			   max_t(u64, mul_u64_u64_div_u64(k->ps_per_byte, new,
-							  old), 1));
+			   clamp_t(u64, div64_u64(min(k->ps_per_byte,
+						      MO_COST_MAX_PS) * new,
+						  old), 1, MO_COST_MAX_PS));
 		k->fit_n = 0;	/* the next sample starts the fit over */
 		spin_unlock(&k->lock);
 	}
