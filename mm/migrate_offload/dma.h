@@ -51,7 +51,7 @@ struct mdma_chan {
 	atomic_t load;
 };
 
-/* Descriptor-level counters, shown in providers/dmaengine/dma_stats/. */
+/* Descriptor-level counters, shown in debugfs migrate_dma/dma_stats/. */
 enum mdma_stat {
 	MDMA_SUBMITTED,		/* descriptors submitted */
 	MDMA_COMPLETED,		/* descriptors that reported success */
@@ -132,6 +132,10 @@ void mdma_chans_exit(void);
 /* Bytes per cgroup (dma_cgroup.c) */
 void mdma_cg_account(u64 bytes);
 void mdma_cg_debugfs(struct dentry *dir);
+
+/* dma_debugfs.c */
+void mdma_debugfs_init(void);
+void mdma_debugfs_exit(void);
 
 int mdma_batches_alloc(void);
 void mdma_batches_free(void);

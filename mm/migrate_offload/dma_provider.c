@@ -11,21 +11,17 @@
  *   devices     engines to use, comma-separated device names (empty: all);
  *               writing it takes and gives back channels accordingly
  *   rescan      write 1: take channels that appeared since
- *   in_use      the channels held, with their NUMA node
- *   refused     channels of wanted engines it will not use, and why
  *   channels    most channels one batch is spread over
  *   timeout_ms  how long a batch may take before it is terminated
  *   async_timeout_ms  the same for callers in MIGRATE_ASYNC
  *   max_errors  drop a channel after this many failed batches in a row
- *   dma_stats/  descriptor-level counters
  *
- * Fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS): the usual knobs in
- * /sys/kernel/debug/migrate_dma/fail_submit/ (refuse to submit a
- * transfer) and fail_completion/ (report a completed transfer failed).
+ * What it holds, refused and counted is in debugfs (dma_debugfs.c), with
+ * fault injection: fail_submit/ (refuse to submit a transfer) and
+ * fail_completion/ (report a completed transfer failed).
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
-#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
@@ -44,7 +40,6 @@ struct mdma mdma = {
 
 DECLARE_FAULT_ATTR(mdma_fail_submit);
 DECLARE_FAULT_ATTR(mdma_fail_completion);
-static struct dentry *mdma_debugfs;
 
 static int mdma_enable(struct migrate_copy_provider *prov, bool enable)
 {
@@ -152,44 +147,6 @@ static ssize_t rescan_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute rescan_attr = __ATTR_WO(rescan);
 
-static ssize_t in_use_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
-{
-	unsigned int i;
-	int len = 0;
-
-	mutex_lock(&mdma.scan_lock);
-	for (i = 0; i < MDMA_MAX_CHANS; i++) {
-		if (!mdma.chans[i].live)
-			continue;
-		len += sysfs_emit_at(buf, len, "%s %s node=%d%s\n",
-				     dma_chan_name(mdma.chans[i].chan),
-				     dev_name(mdma.chans[i].chan->device->dev),
-				     mdma.chans[i].node,
-				     READ_ONCE(mdma.chans[i].retired) ?
-				     " retired" : "");
-	}
-	mutex_unlock(&mdma.scan_lock);
-	return len;
-}
-
-static struct kobj_attribute in_use_attr = __ATTR_RO(in_use);
-
-static ssize_t refused_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	unsigned int i;
-	int len = 0;
-
-	mutex_lock(&mdma.scan_lock);
-	for (i = 0; i < mdma.nr_refused; i++)
-		len += sysfs_emit_at(buf, len, "%s\n", mdma.refused[i]);
-	mutex_unlock(&mdma.scan_lock);
-	return len;
-}
-
-static struct kobj_attribute refused_attr = __ATTR_RO(refused);
-
 /* The unsigned knobs: a variable and the range it accepts. */
 struct mdma_knob {
 	struct kobj_attribute attr;
@@ -235,8 +192,6 @@ static struct mdma_knob mdma_knobs[] = {
 static struct attribute *mdma_attrs[] = {
 	&devices_attr.attr,
 	&rescan_attr.attr,
-	&in_use_attr.attr,
-	&refused_attr.attr,
 	&mdma_knobs[0].attr.attr,
 	&mdma_knobs[1].attr.attr,
 	&mdma_knobs[2].attr.attr,
@@ -248,62 +203,8 @@ static const struct attribute_group mdma_group = {
 	.attrs = mdma_attrs,
 };
 
-static const char * const mdma_stat_names[MDMA_NR_STATS] = {
-	[MDMA_SUBMITTED] = "submitted",
-	[MDMA_COMPLETED] = "completed",
-	[MDMA_FAILED] = "failed",
-	[MDMA_TIMEOUTS] = "timeouts",
-	[MDMA_ASYNC_TIMEOUTS] = "async_timeouts",
-	[MDMA_ABORTED] = "aborted",
-	[MDMA_SUBMIT_ERRORS] = "submit_errors",
-	[MDMA_MAP_ERRORS] = "map_errors",
-	[MDMA_LOST] = "lost",
-	[MDMA_UNSTOPPABLE] = "unstoppable",
-	[MDMA_LATE_FREED] = "late_freed",
-	[MDMA_STRIPED] = "striped",
-	[MDMA_STREAMED] = "streamed",
-	[MDMA_EARLY] = "early",
-};
-
-static ssize_t mdma_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
-			      char *buf)
-{
-	int i = match_string(mdma_stat_names, MDMA_NR_STATS, attr->attr.name);
-
-	if (i < 0)
-		return i;
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&mdma.stats[i]));
-}
-
-#define MDMA_STAT_ATTR(_name)						\
-	(&(struct kobj_attribute)__ATTR(_name, 0444, mdma_stat_show, NULL).attr)
-
-static struct attribute *mdma_stat_attrs[] = {
-	MDMA_STAT_ATTR(submitted),
-	MDMA_STAT_ATTR(completed),
-	MDMA_STAT_ATTR(failed),
-	MDMA_STAT_ATTR(timeouts),
-	MDMA_STAT_ATTR(async_timeouts),
-	MDMA_STAT_ATTR(aborted),
-	MDMA_STAT_ATTR(submit_errors),
-	MDMA_STAT_ATTR(map_errors),
-	MDMA_STAT_ATTR(lost),
-	MDMA_STAT_ATTR(unstoppable),
-	MDMA_STAT_ATTR(late_freed),
-	MDMA_STAT_ATTR(striped),
-	MDMA_STAT_ATTR(streamed),
-	MDMA_STAT_ATTR(early),
-	NULL
-};
-
-static const struct attribute_group mdma_stat_group = {
-	.name = "dma_stats",
-	.attrs = mdma_stat_attrs,
-};
-
 static const struct attribute_group *mdma_groups[] = {
 	&mdma_group,
-	&mdma_stat_group,
 	NULL
 };
 
@@ -346,17 +247,12 @@ static int __init mdma_init(void)
 		return ret;
 	}
 
-	mdma_debugfs = debugfs_create_dir("migrate_dma", NULL);
-	fault_create_debugfs_attr("fail_submit", mdma_debugfs,
-				  &mdma_fail_submit);
-	fault_create_debugfs_attr("fail_completion", mdma_debugfs,
-				  &mdma_fail_completion);
-	mdma_cg_debugfs(mdma_debugfs);
+	mdma_debugfs_init();
 
 	mdma_provider.groups = mdma_groups;
 	ret = migrate_offload_register(&mdma_provider);
 	if (ret) {
-		debugfs_remove_recursive(mdma_debugfs);
+		mdma_debugfs_exit();
 		mdma_chans_exit();
 		destroy_workqueue(mdma.late_wq);
 		cleanup_srcu_struct(&mdma.srcu);
@@ -369,7 +265,7 @@ static void __exit mdma_exit(void)
 {
 	/* Returns once no batch is inside mdma_copy() any more. */
 	migrate_offload_unregister(&mdma_provider);
-	debugfs_remove_recursive(mdma_debugfs);
+	mdma_debugfs_exit();
 	mdma_chans_exit();
 	/*
 	 * Batches left to late transfers hold a module reference, so none

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/mm/migration/
- *	available_providers	one line per provider: name kind rating state
+ *	available_providers	the registered providers, by name
  *	batch_bytes		the byte budget of a batch that may be offloaded
  *	batch_parts		parts such a batch is copied in, when copying ahead
  *	policy/<reason>		what batches of that reason may use
@@ -18,7 +18,6 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/string_choices.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
@@ -362,12 +361,15 @@ static ssize_t available_providers_show(struct kobject *kobj,
 	struct migrate_offload_entry *e;
 	int len = 0;
 
+	/*
+	 * A list of names, like a block queue's scheduler choices: kind,
+	 * rating and state are each a file of their own in providers/<name>/.
+	 */
 	mutex_lock(&mo_lock);
 	list_for_each_entry(e, &mo_providers, list)
-		len += sysfs_emit_at(buf, len, "%s kind=%s rating=%d %s\n", e->name,
-				     mo_kind_name(e->prov->kind), e->rating,
-				     str_enabled_disabled(e->enabled));
+		len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "", e->name);
 	mutex_unlock(&mo_lock);
+	len += sysfs_emit_at(buf, len, "\n");
 	return len;
 }
 

@@ -23,6 +23,7 @@ for kv in $(cat /proc/cmdline); do
 	esac
 done
 dma=$mig/providers/dmaengine
+dmadbg=/sys/kernel/debug/migrate_dma
 tr=/sys/kernel/tracing
 [ -d $tr/events ] || mount -t tracefs none $tr 2>/dev/null
 ev=$tr/events/migrate_offload/migrate_offload_folio_window
@@ -44,7 +45,7 @@ modprobe migrate_dma 2>/dev/null
 if [ -d $dma ] && [ -n "$sdxi" ]; then
 	echo "$sdxi" > $dma/devices
 	echo 1 > $dma/enabled
-	nch=$(wc -l < $dma/in_use)
+	nch=$(wc -l < $dmadbg/in_use)
 	echo 0 > $dma/enabled
 	setups="$setups dma-1"
 	[ "$nch" -ge 4 ] && setups="$setups dma-4 dma-4-ahead"

@@ -15,6 +15,7 @@ REPS=${MO_BENCH_REPS:-3}
 SIZES=${MO_BENCH_SIZES:-4 16 64 256 1024 2048}
 COUNTS=${MO_BENCH_COUNTS:-1 4 16 64 256}
 mig=/sys/kernel/mm/migration
+dmadbg=/sys/kernel/debug/migrate_dma
 
 for kv in $(cat /proc/cmdline); do
 	case $kv in
@@ -52,7 +53,7 @@ if [ -d $mig ]; then
 		echo "$sdxi" > $mig/providers/dmaengine/devices
 		# Channels are held only while the provider is enabled.
 		echo 1 > $mig/providers/dmaengine/enabled
-		nch=$(wc -l < $mig/providers/dmaengine/in_use)
+		nch=$(wc -l < $dmadbg/in_use)
 		echo 0 > $mig/providers/dmaengine/enabled
 		for c in 1 2 4 8; do [ $c -le "$nch" ] && setups="$setups dma-$c"; done
 	fi

@@ -24,6 +24,7 @@ for kv in $(cat /proc/cmdline); do
 	esac
 done
 dma=$mig/providers/dmaengine
+dmadbg=/sys/kernel/debug/migrate_dma
 
 stats() {
 	printf '%-10s %8s %8s %12s %8s %8s %10s\n' provider batches folios bytes failed recopied time_us
@@ -102,6 +103,11 @@ modprobe migrate_dma 2>/dev/null
 echo "== $mig"
 echo "-- available_providers"
 cat "$mig/available_providers"
+for p in $(cat "$mig/available_providers"); do
+	d=$mig/providers/$p
+	printf '%-10s kind=%s rating=%s enabled=%s\n' "$p" "$(cat $d/kind)" \
+		"$(cat $d/rating)" "$(cat $d/enabled)"
+done
 echo "-- policy"
 for f in "$mig"/policy/*; do
 	printf '%-18s %s\n' "$(basename "$f")" "$(cat "$f")"
@@ -116,7 +122,7 @@ pairs 4 3
 if [ -d $dma ]; then
 	setup offloaded
 	echo "-- dmaengine channels while enabled (none are held while disabled)"
-	cat $dma/in_use
+	cat $dmadbg/in_use
 fi
 setup unchanged
 echo "-- provider counters"

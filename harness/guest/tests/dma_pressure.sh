@@ -12,6 +12,7 @@
 
 mig=/sys/kernel/mm/migration
 dma=$mig/providers/dmaengine
+dmadbg=/sys/kernel/debug/migrate_dma
 drv=test_migrate_dma
 ht=/proc/sys/kernel/hung_task_timeout_secs
 old_ht=$(cat $ht)
@@ -24,7 +25,7 @@ echo $drv > "$dma/devices"
 echo 4096 > "$dma/min_folio_size"
 echo 0 > "$dma/min_batch_bytes"
 echo 1 > "$dma/enabled"
-nch=$(grep -c "$drv" "$dma/in_use")
+nch=$(grep -c "$drv" "$dmadbg/in_use")
 check "the provider holds the test engine's channels" $([ "$nch" = 2 ]; echo $?) "$nch"
 
 # Free pages of node 0's zones against their min watermark (percent),
@@ -49,7 +50,7 @@ rm -f /tmp/wm.stop
 ) > /tmp/wm &
 sampler=$!
 
-lost0=$(cat "$dma/dma_stats/lost") f0=$(cat "$dma/stats/folios")
+lost0=$(cat "$dmadbg/dma_stats/lost") f0=$(cat "$dma/stats/folios")
 MO_PROVIDER=dmaengine migrate_callers -t demotion > /tmp/pressure.log 2>&1 &
 callers=$!
 # Unbind once the engine has copied for reclaim, while it still may.
@@ -73,9 +74,9 @@ check "demotion through the engine, unbound meanwhile, every byte right" $r \
 check "the engine was unbound while reclaim demoted" \
 	$([ $ub = 0 ] && [ $running = yes ]; echo $?) \
 	"unbind rc $ub after $((i / 10)) s, callers still running: $running"
-lost=$(( $(cat "$dma/dma_stats/lost") - lost0 ))
+lost=$(( $(cat "$dmadbg/dma_stats/lost") - lost0 ))
 check "its channels were given back" \
-	$([ $lost = 2 ] && ! grep -q "$drv" "$dma/in_use"; echo $?) "lost +$lost"
+	$([ $lost = 2 ] && ! grep -q "$drv" "$dmadbg/in_use"; echo $?) "lost +$lost"
 # Checked where kernel allocations, the provider's and the drivers',
 # come from: every zone but Movable, which serves user pages only. Its
 # count is shown, not checked: it reaches 0 under this test's pressure,

@@ -79,13 +79,14 @@ rmmod dmatest
 
 # Migration through the dmaengine provider on the PTDMA channel alone.
 mig=/sys/kernel/mm/migration dma=$mig/providers/dmaengine
+dmadbg=/sys/kernel/debug/migrate_dma
 modprobe migrate_dma
 echo "$fn" > $dma/devices
 echo 1 > $dma/enabled
-held=$(grep -c "$fn" $dma/in_use)
+held=$(grep -c "$fn" $dmadbg/in_use)
 check "dmaengine provider takes the PTDMA channel" \
-	$([ "$held" -ge 1 ] && [ "$(wc -l < $dma/in_use)" = "$held" ]; echo $?) \
-	"$(head -n1 $dma/in_use)"
+	$([ "$held" -ge 1 ] && [ "$(wc -l < $dmadbg/in_use)" = "$held" ]; echo $?) \
+	"$(head -n1 $dmadbg/in_use)"
 for p in "$mig"/policy/*; do echo none > "$p"; done
 echo dmaengine > $mig/policy/syscall_or_cpuset
 echo 4096 > $dma/min_folio_size
@@ -100,7 +101,7 @@ df=$(( $(cat $dma/stats/folios) - f0 )) dx=$(( $(cat $dma/stats/failed) - x0 ))
 de=$(( $(pt_dbg "$fn" $PT_EXECUTED) - e0 )) di=$(( $(pt_dbg "$fn" $PT_IRQS) - i0 ))
 check "migrate_nodes through PTDMA, every byte compared" \
 	$([ $rc = 0 ] && [ $df -gt 0 ] && [ $dx = 0 ]; echo $?) \
-	"$df folios by DMA, $dx failed, $(cat $dma/dma_stats/timeouts) timeouts"
+	"$df folios by DMA, $dx failed, $(cat $dmadbg/dma_stats/timeouts) timeouts"
 # The provider asks for an interrupt on a batch's last transfer only;
 # the driver keeps up to 31 commands on the ring, so a batch costs one
 # interrupt per ring's worth of commands, not one per command.
@@ -120,11 +121,11 @@ check "a failed PTDMA command costs a CPU copy, not data" \
 # A stalled command: the batch times out, the provider terminates the
 # channel, the CPU copies what DMA did not; the queue works afterwards.
 echo 300 > $dma/timeout_ms
-t0=$(cat $dma/dma_stats/timeouts)
+t0=$(cat $dmadbg/dma_stats/timeouts)
 pt_dbg "$fn" $PT_STALL_NTH 5
 migrate_nodes > /tmp/ptm.log 2>&1
 rc=$?
-dt=$(( $(cat $dma/dma_stats/timeouts) - t0 ))
+dt=$(( $(cat $dmadbg/dma_stats/timeouts) - t0 ))
 check "a stalled PTDMA command costs a timeout, not data" \
 	$([ $rc = 0 ] && [ $dt -ge 1 ]; echo $?) "$dt timeouts"
 echo 2000 > $dma/timeout_ms

@@ -8,7 +8,8 @@
 
 mig=/sys/kernel/mm/migration
 dma=$mig/providers/dmaengine
-st() { cat "$dma/dma_stats/$1"; }
+dmadbg=/sys/kernel/debug/migrate_dma
+st() { cat "$dmadbg/dma_stats/$1"; }
 core() { cat "$dma/stats/$1"; }
 
 . /tests/sdxi_lib.sh
@@ -25,13 +26,13 @@ modprobe sdxi && modprobe migrate_dma
 check "load sdxi and migrate_dma" $?
 [ -d "$dma" ] || { echo "1..$n"; exit 1; }
 # Disabled, the provider leaves every channel to other clients.
-check "disabled provider holds no channel" $([ -z "$(cat "$dma/in_use")" ]; echo $?)
+check "disabled provider holds no channel" $([ -z "$(cat "$dmadbg/in_use")" ]; echo $?)
 echo 1 > "$dma/enabled"
-nch=$(wc -l < "$dma/in_use")
+nch=$(wc -l < "$dmadbg/in_use")
 check "dma provider holds the SDXi channels" $([ "$nch" -ge 2 ]; echo $?) "$nch channels"
-nodes=$(sed 's/.*node=//' "$dma/in_use" | sort -u | tr '\n' ' ')
+nodes=$(sed 's/.*node=//' "$dmadbg/in_use" | sort -u | tr '\n' ' ')
 check "channels on several nodes" $([ "$(echo $nodes | wc -w)" -ge 2 ]; echo $?) "nodes $nodes"
-check "no SDXi channel refused" $([ -z "$(cat "$dma/refused")" ]; echo $?) "$(head -n1 "$dma/refused")"
+check "no SDXi channel refused" $([ -z "$(cat "$dmadbg/refused")" ]; echo $?) "$(head -n1 "$dmadbg/refused")"
 
 for p in "$mig"/policy/*; do echo none > "$p"; done
 # By name: another provider of kind dma (the selftests' "test") may be
@@ -91,7 +92,7 @@ f0=$(echo $fns | cut -d' ' -f1)
 echo "$f0" > "$dma/devices"
 echo 1 > "$dma/channels"
 echo 3000 > "$dma/timeout_ms"
-ch=$(wc -l < "$dma/in_use")
+ch=$(wc -l < "$dmadbg/in_use")
 t0=$(st timeouts) a0=$(st aborted)
 dbg $f0 $STALL_NTH 3
 ( moves share1 -t all_pairs ) & p1=$!
@@ -143,10 +144,10 @@ echo $f0 > /sys/bus/pci/drivers/sdxi/unbind
 wait $pid
 check "migration correct across an unbind of the engine" $?
 check "channels of the unbound engine given back" \
-	$([ $(( $(st lost) - lost0 )) -ge 1 ] && ! grep -q "$f0" "$dma/in_use"; echo $?) "lost +$(( $(st lost) - lost0 ))"
+	$([ $(( $(st lost) - lost0 )) -ge 1 ] && ! grep -q "$f0" "$dmadbg/in_use"; echo $?) "lost +$(( $(st lost) - lost0 ))"
 echo $f0 > /sys/bus/pci/drivers/sdxi/bind
 echo 1 > "$dma/rescan"
-check "rescan takes the rebound engine's channels" $(grep -q "$f0" "$dma/in_use"; echo $?)
+check "rescan takes the rebound engine's channels" $(grep -q "$f0" "$dmadbg/in_use"; echo $?)
 
 # Stress: migrations on all CPUs while the policy and channel count
 # change, with stress-ng's NUMA stressor (mbind, migrate_pages,
@@ -207,7 +208,7 @@ check "callers through dmaengine: demotion, node preference, driver hint" $r \
 adv_report
 
 echo 0 > "$dma/enabled"
-check "disabling gives the channels back" $([ -z "$(cat "$dma/in_use")" ]; echo $?)
+check "disabling gives the channels back" $([ -z "$(cat "$dmadbg/in_use")" ]; echo $?)
 rmmod migrate_dma
 check "unload migrate_dma" $?
 echo "1..$n"

@@ -85,8 +85,8 @@ static int engine_use(struct rig *r, unsigned int timeout_ms)
 	    knobs_set(&r->knobs, POLICY, "dmaengine"))
 		return -1;
 	policies_isolate(&r->knobs, "syscall_or_cpuset");
-	knob_read(DMAE("in_use"), r->in_use, sizeof(r->in_use));
-	knob_read(DMAE("refused"), r->refused, sizeof(r->refused));
+	knob_read(DMA_DBG("in_use"), r->in_use, sizeof(r->in_use));
+	knob_read(DMA_DBG("refused"), r->refused, sizeof(r->refused));
 	return 0;
 }
 
@@ -104,7 +104,7 @@ static unsigned long long stat_of(const char *name)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), DMAE("dma_stats/%s"), name);
+	snprintf(path, sizeof(path), DMA_DBG("dma_stats/%s"), name);
 	return knob_num(path);
 }
 
@@ -354,7 +354,7 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 	EXPECT_EQ(bad, 0) {
 		TH_LOG("before the late writes: %zu bad words from %zu", bad, first);
 	}
-	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	knob_read(DMA_DBG("in_use"), in_use, sizeof(in_use));
 	EXPECT_EQ(lines_with(in_use, "retired"), 2) {
 		TH_LOG("in use: %s", in_use);
 	}
@@ -436,7 +436,7 @@ TEST_F_TIMEOUT(async, bounded_wait, 300)
 	EXPECT_EQ(nm_verify(&self->r.buf, 77, NULL), 0);
 	/* A slow engine is not a broken one. */
 	EXPECT_EQ(stat_of("lost"), lost);
-	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	knob_read(DMA_DBG("in_use"), in_use, sizeof(in_use));
 	EXPECT_EQ(lines_with(in_use, DRIVER), 2);
 }
 
@@ -524,7 +524,7 @@ TEST_F_TIMEOUT(vanishing, moves_survive, 600)
 	TH_LOG("%d rounds, %llu folios through the engine", round, in_dma);
 	EXPECT_GT(in_dma, 0);
 	EXPECT_EQ(stat_of("lost") - lost, 2);
-	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	knob_read(DMA_DBG("in_use"), in_use, sizeof(in_use));
 	EXPECT_EQ(lines_with(in_use, DRIVER), 0) {
 		TH_LOG("in use: %s", in_use);
 	}

@@ -682,7 +682,7 @@ TEST_F_TIMEOUT(hugetlb, dmaengine, 900)
 		self->dma_loaded = true;
 	}
 	ASSERT_EQ(knobs_set(&self->others, DMAE("enabled"), "1"), 0);
-	knob_read(DMAE("in_use"), in_use, sizeof(in_use));
+	knob_read(DMA_DBG("in_use"), in_use, sizeof(in_use));
 	if (!in_use[0])
 		SKIP(return, "no DMA_MEMCPY channel");
 	ASSERT_EQ(knobs_set(&self->others, POLICY, "dmaengine"), 0);

@@ -34,6 +34,12 @@ void knobs_restore(struct knobs *k);
 void policies_isolate(struct knobs *k, const char *keep);
 
 /*
+ * What the dmaengine provider shows for debugging (channels held and
+ * refused, descriptor counters) is in debugfs, not with its knobs.
+ */
+#define DMA_DBG(f)	"/sys/kernel/debug/migrate_dma/" f
+
+/*
  * Fault injection (failslab, fail_page_alloc) for the tasks that set
  * /proc/self/make-it-fail. The faults are counted: "times" goes down by
  * one for each.
