@@ -188,9 +188,25 @@ static void mo_call(struct migrate_offload_entry *e,
 }
 
 /*
+ * "auto": only a provider predicted to beat the CPU gets @nr folios of
+ * @bytes. Asked once per offer: the answer moves the model's retry and
+ * refresh counters, so asking twice would skip a retry.
+ */
+static bool mo_cost_ok(struct migrate_offload_entry *e, unsigned int nr,
+		       u64 bytes)
+{
+	if (mo_cost_choose(e, mo_cost_class(nr, bytes), bytes))
+		return true;
+	mo_stat_add(e, MO_STAT_COST, 1);
+	trace_migrate_offload_fallback(e->name, nr, "cost");
+	return false;
+}
+
+/*
  * The pending folios of @b that @e takes (folio size, node affinity,
  * whole copies), into @out, and their bytes into @bytes. Returns how
- * many, or 0 when none or when they add up to less than @e's threshold.
+ * many, or 0 when none, when they add up to less than @e's threshold or,
+ * with @by_cost, when @e is not predicted to beat the CPU on them.
  */
 static unsigned int mo_pick(struct migrate_offload_entry *e,
 			    struct migrate_copy_batch *b, bool by_cost,
@@ -216,13 +232,8 @@ static unsigned int mo_pick(struct migrate_offload_entry *e,
 		trace_migrate_offload_fallback(e->name, nr, "threshold");
 		return 0;
 	}
-	/* "auto": only a provider predicted to beat the CPU gets them. */
-	if (nr && by_cost &&
-	    !mo_cost_choose(e, mo_cost_class(nr, *bytes), *bytes)) {
-		mo_stat_add(e, MO_STAT_COST, 1);
-		trace_migrate_offload_fallback(e->name, nr, "cost");
+	if (nr && by_cost && !mo_cost_ok(e, nr, *bytes))
 		return 0;
-	}
 	return nr;
 }
 
@@ -352,12 +363,15 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
 	unsigned int max_nr = mo_max_nr(e), i, nr, busy = 0;
 	u64 bytes;
 
-	nr = mo_pick(e, b, by_cost, st->items, &bytes);
+	/* The cost only once the stream is sure: mo_offer() asks otherwise. */
+	nr = mo_pick(e, b, false, st->items, &bytes);
 	if (!nr)
 		return true;
 	if ((max_nr && nr > max_nr) ||
 	    (caps->max_batch_bytes && bytes > caps->max_batch_bytes))
 		return false;
+	if (by_cost && !mo_cost_ok(e, nr, bytes))
+		return true;
 	st->req = (struct migrate_copy_req) {
 		.items = st->items,
 		.nr = nr,
