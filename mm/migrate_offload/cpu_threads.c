@@ -25,7 +25,9 @@
  * The CPU time a helper spends on a batch is charged to the caller's
  * cgroup (cpu.stat usage_usec, through cgroup_account_cputime()) as well
  * as shown in helper_time_us; the scheduler also counts it for the
- * kworker that ran it, in the root cgroup.
+ * kworker that ran it, in the root cgroup. It cannot be charged against
+ * a cpu.max quota, so a caller under one copies alone (counted in
+ * quota_bound): helpers would let it run beyond its quota.
  */
 #define pr_fmt(fmt) "migrate_offload: threads: " fmt
 
@@ -36,7 +38,9 @@
 #include <linux/init.h>
 #include <linux/migrate_offload.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/bandwidth.h>
 #include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -68,6 +72,7 @@ static enum mt_placement mt_placement = MT_NEAR_DST;
 static atomic64_t mt_helper_ns = ATOMIC64_INIT(0);
 static atomic64_t mt_helpers = ATOMIC64_INIT(0);
 static atomic64_t mt_busy = ATOMIC64_INIT(0);
+static atomic64_t mt_quota_bound = ATOMIC64_INIT(0);
 
 /* One batch being copied: everyone takes chunks at @next. */
 struct mt_batch {
@@ -194,6 +199,17 @@ static void mt_pick_cpus(struct migrate_copy_req *req, struct cpumask *cpus)
 		cpumask_and(cpus, cpus, cpumask_of_node(node));
 }
 
+/* The caller's CPU time is limited by a quota (cgroup cpu.max). */
+static bool mt_quota_bound_caller(void)
+{
+	bool bound;
+
+	rcu_read_lock();
+	bound = cfs_task_bw_constrained(current);
+	rcu_read_unlock();
+	return bound;
+}
+
 static void mt_copy(struct migrate_copy_provider *prov,
 		    struct migrate_copy_req *req)
 {
@@ -214,6 +230,10 @@ static void mt_copy(struct migrate_copy_provider *prov,
 	nr = min_t(u64, READ_ONCE(mt_threads),
 		   DIV_ROUND_UP_ULL(req->bytes, batch.chunk));
 	nr = nr ? nr - 1 : 0;	/* the helpers */
+	if (nr && mt_quota_bound_caller()) {
+		atomic64_inc(&mt_quota_bound);
+		nr = 0;
+	}
 	if (nr)
 		ctx = mo_slots_take(&mt_slots, &slot);
 	if (ctx) {
@@ -368,6 +388,14 @@ static ssize_t busy_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute busy_attr = __ATTR_RO(busy);
 
+static ssize_t quota_bound_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&mt_quota_bound));
+}
+
+static struct kobj_attribute quota_bound_attr = __ATTR_RO(quota_bound);
+
 static struct attribute *mt_attrs[] = {
 	&threads_attr.attr,
 	&chunk_size_attr.attr,
@@ -375,6 +403,7 @@ static struct attribute *mt_attrs[] = {
 	&helper_time_us_attr.attr,
 	&helpers_attr.attr,
 	&busy_attr.attr,
+	&quota_bound_attr.attr,
 	NULL
 };
 

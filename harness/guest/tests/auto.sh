@@ -12,7 +12,8 @@
 #     provider is reliably faster than the CPU);
 #   - the helpers' CPU time shows in the mover's cgroup (cpu.stat), the
 #     DMA provider's bytes in debugfs per cgroup, and with every other
-#     CPU busy the threads provider wakes no helper.
+#     CPU busy, or the mover under a cpu.max quota, the threads provider
+#     wakes no helper.
 # TAP on stdout.
 . /tests/tap_lib.sh
 . /tests/threads_lib.sh
@@ -138,6 +139,21 @@ check "helpers' time charged to the mover's cgroup" \
 	  [ $du -ge $(( own + dh * 9 / 10 )) ]; echo $?) \
 	"cgroup usage +$du us, mover's own $own us, helpers $dh us"
 rmdir $cg/mover 2>/dev/null
+
+# Under a cpu.max quota the same mover gets no helper: their time could
+# not be charged against the quota. The calls count in quota_bound.
+mkdir -p $cg/quota
+echo +cpu > $cg/cgroup.subtree_control 2>/dev/null
+echo "50000 100000" > $cg/quota/cpu.max 2>/dev/null
+h0=$(cat "$thr/helpers") q0=$(cat "$thr/quota_bound")
+sh -c "echo \$\$ > $cg/quota/cgroup.procs && exec numactl --cpunodebind=0 migrate_bench -m 32 -r 1 -s 2048" > /tmp/cgq.log 2>&1
+rc=$?
+dh=$(( $(cat "$thr/helpers") - h0 )) dq=$(( $(cat "$thr/quota_bound") - q0 ))
+check "no helper for a mover under cpu.max" \
+	$([ $rc = 0 ] && grep -q "^50000 100000" $cg/quota/cpu.max &&
+	  [ $dh = 0 ] && [ $dq -gt 0 ]; echo $?) \
+	"cpu.max $(cat $cg/quota/cpu.max 2>/dev/null), helpers +$dh, quota_bound +$dq"
+rmdir $cg/quota 2>/dev/null
 
 # DMA engines' time is no CPU time; the dmaengine provider counts the
 # bytes it took on per cgroup (debugfs migrate_dma/cgroup_bytes).
