@@ -25,13 +25,13 @@ struct kobject;
 struct migrate_offload_entry;
 
 /**
- * enum migrate_copy_kind - what a copy provider copies with
+ * enum migrate_offload_kind - what a copy provider copies with
  * @MIGRATE_COPY_CPU: the migrating CPU (only the built-in "cpu" provider)
  * @MIGRATE_COPY_CPU_THREADS: several CPUs working on one batch
  * @MIGRATE_COPY_DMA: a DMA engine
  * @MIGRATE_COPY_NR_KINDS: number of kinds
  */
-enum migrate_copy_kind {
+enum migrate_offload_kind {
 	MIGRATE_COPY_CPU,
 	MIGRATE_COPY_CPU_THREADS,
 	MIGRATE_COPY_DMA,
@@ -78,7 +78,7 @@ struct migrate_hint {
 };
 
 /**
- * struct migrate_copy_item - one folio of a batch
+ * struct migrate_offload_item - one folio of a batch
  * @src: the folio to copy from (locked, unmapped)
  * @dst: the folio to copy to (locked, of the same size)
  * @status: set by the provider: 0 when copied, -EOPNOTSUPP when
@@ -91,11 +91,11 @@ struct migrate_hint {
  *	-ENOTRECOVERABLE are final: nobody copies the folio again and its
  *	migration fails. The core sets it to -EAGAIN ("not copied yet")
  *	before each provider. -EINPROGRESS: a provider's engine still
- *	copies it (see &migrate_copy_provider.submit).
+ *	copies it (see &migrate_offload_provider.submit).
  * @failures: how many providers failed to copy it (kept by the core)
  * @by: the provider that copied it (kept by the core)
  */
-struct migrate_copy_item {
+struct migrate_offload_item {
 	struct folio *src;
 	struct folio *dst;
 	int status;
@@ -104,7 +104,7 @@ struct migrate_copy_item {
 };
 
 /**
- * struct migrate_copy_req - the part of a batch one provider is asked for
+ * struct migrate_offload_req - the part of a batch one provider is asked for
  * @items: the folios to copy; the provider sets each item's status
  * @nr: number of @items
  * @bytes: total size of the folios in @items
@@ -114,8 +114,8 @@ struct migrate_copy_item {
  *	sleep long; it waits a short, bounded time or declines
  * @priv: the provider's own, from its submit to its finish callback
  */
-struct migrate_copy_req {
-	struct migrate_copy_item **items;
+struct migrate_offload_req {
+	struct migrate_offload_item **items;
 	unsigned int nr;
 	u64 bytes;
 	enum migrate_reason reason;
@@ -124,7 +124,7 @@ struct migrate_copy_req {
 };
 
 /**
- * struct migrate_copy_estimate - what a provider expects its copies to cost
+ * struct migrate_offload_estimate - what a provider expects its copies to cost
  * @call_ns: the fixed cost of one call (a wake-up, a submission and its
  *	interrupt)
  * @folio_ns: the cost of each folio (a descriptor, a mapping)
@@ -134,14 +134,14 @@ struct migrate_copy_req {
  * measured. All zero: the provider starts at the CPU's cost, which never
  * wins, and "auto" leaves it alone.
  */
-struct migrate_copy_estimate {
+struct migrate_offload_estimate {
 	u32 call_ns;
 	u32 folio_ns;
 	u32 ps_per_byte;
 };
 
 /**
- * struct migrate_copy_caps - what a provider can do well
+ * struct migrate_offload_caps - what a provider can do well
  * @min_folio_order: smallest folio it takes; smaller ones move down
  * @max_batch_folios: most folios per call, 0 for no limit; the core
  *	splits larger batches
@@ -156,29 +156,29 @@ struct migrate_copy_estimate {
  *	Documentation/mm/migrate_offload.rst)
  * @est: its cost before any of its calls was measured
  */
-struct migrate_copy_caps {
+struct migrate_offload_caps {
 	unsigned int min_folio_order;
 	unsigned int max_batch_folios;
 	u64 max_batch_bytes;
 	nodemask_t nodes;
 	bool copies_ahead;
-	struct migrate_copy_estimate est;
+	struct migrate_offload_estimate est;
 };
 
 /**
- * struct migrate_copy_thresholds - where a provider starts to pay off
+ * struct migrate_offload_thresholds - where a provider starts to pay off
  * @min_folio_order: folios below this order skip the provider
  * @min_batch_bytes: batches whose folios for it add up to less skip it
  *
  * The provider's suggestion; the administrator can change both.
  */
-struct migrate_copy_thresholds {
+struct migrate_offload_thresholds {
 	unsigned int min_folio_order;
 	u64 min_batch_bytes;
 };
 
 /**
- * struct migrate_copy_provider - a named way of copying folios
+ * struct migrate_offload_provider - a named way of copying folios
  * @name: unique name, shown in sysfs ([a-z0-9_-], shorter than
  *	%MIGRATE_PROVIDER_NAME_LEN)
  * @owner: the module the callbacks live in
@@ -219,35 +219,35 @@ struct migrate_copy_thresholds {
  *	sysfs directory
  * @entry: private to the core
  */
-struct migrate_copy_provider {
+struct migrate_offload_provider {
 	const char *name;
 	struct module *owner;
-	enum migrate_copy_kind kind;
+	enum migrate_offload_kind kind;
 	int rating;
-	struct migrate_copy_caps caps;
-	struct migrate_copy_thresholds thresholds;
-	void (*copy)(struct migrate_copy_provider *prov,
-		     struct migrate_copy_req *req);
-	void (*submit)(struct migrate_copy_provider *prov,
-		       struct migrate_copy_req *req);
-	void (*wait)(struct migrate_copy_provider *prov,
-		     struct migrate_copy_req *req, unsigned int i);
-	void (*finish)(struct migrate_copy_provider *prov,
-		       struct migrate_copy_req *req);
-	int (*enable)(struct migrate_copy_provider *prov, bool enable);
+	struct migrate_offload_caps caps;
+	struct migrate_offload_thresholds thresholds;
+	void (*copy)(struct migrate_offload_provider *prov,
+		     struct migrate_offload_req *req);
+	void (*submit)(struct migrate_offload_provider *prov,
+		       struct migrate_offload_req *req);
+	void (*wait)(struct migrate_offload_provider *prov,
+		     struct migrate_offload_req *req, unsigned int i);
+	void (*finish)(struct migrate_offload_provider *prov,
+		       struct migrate_offload_req *req);
+	int (*enable)(struct migrate_offload_provider *prov, bool enable);
 	const struct attribute_group **groups;
 	struct migrate_offload_entry *entry;
 };
 
 /**
- * struct migrate_copy_ctx - what the batch copy knows of its caller
+ * struct migrate_offload_ctx - what the batch copy knows of its caller
  * @hint: the caller's hint; NULL means %MIGRATE_HINT_DEFAULT
  * @mode: the mode the caller of migrate_pages() asked for. Its batches
  *	run in %MIGRATE_ASYNC whatever the caller's mode (only one folio at
  *	a time may wait for a lock), so this, not the batch's mode, tells a
  *	provider whether its caller may wait.
  */
-struct migrate_copy_ctx {
+struct migrate_offload_ctx {
 	const struct migrate_hint *hint;
 	enum migrate_mode mode;
 };
@@ -259,23 +259,23 @@ struct migrate_copy_ctx {
 #define MIGRATE_COPY_BATCH_MAX	256
 
 /**
- * struct migrate_copy_floor - the least any provider of a chain takes
+ * struct migrate_offload_floor - the least any provider of a chain takes
  * @min_order: the smallest folio order some provider takes
  * @min_bytes: the smallest batch some provider takes
  * @ahead: the chain starts with a provider that copies ahead
- *	(&struct migrate_copy_caps.copies_ahead)
+ *	(&struct migrate_offload_caps.copies_ahead)
  *
  * Folios below @min_order stay out of the batch, and a batch whose other
  * folios add up to less than @min_bytes is not built at all.
  */
-struct migrate_copy_floor {
+struct migrate_offload_floor {
 	unsigned int min_order;
 	u64 min_bytes;
 	bool ahead;
 };
 
 /**
- * struct migrate_copy_stream - a copy an engine runs while folios commit
+ * struct migrate_offload_stream - a copy an engine runs while folios commit
  * @req: what its provider was asked for
  * @by: the provider, or NULL while nothing streams
  * @pos: the item of @req migration commits next (in the batch's order)
@@ -291,8 +291,8 @@ struct migrate_copy_floor {
  *
  * Kept by the core (mm/migrate_offload/copy.c).
  */
-struct migrate_copy_stream {
-	struct migrate_copy_req req;
+struct migrate_offload_stream {
+	struct migrate_offload_req req;
 	struct migrate_offload_entry *by;
 	unsigned int pos;
 	unsigned int copied;
@@ -302,16 +302,16 @@ struct migrate_copy_stream {
 	u64 copied_bytes;
 	u64 t0;
 	u64 waited;
-	struct migrate_copy_item *items[MIGRATE_COPY_BATCH_MAX];
+	struct migrate_offload_item *items[MIGRATE_COPY_BATCH_MAX];
 };
 
 /**
- * struct migrate_copy_batch - the folios of one migrate_pages_batch() pass
+ * struct migrate_offload_batch - the folios of one migrate_pages_batch() pass
  * @nr: number of @items
  * @reason: why the folios migrate
  * @hint: the caller's hint; NULL means %MIGRATE_HINT_DEFAULT
- * @mode: the caller's migrate mode (see &struct migrate_copy_ctx)
- * @floor: what the batch's chain takes (see &struct migrate_copy_floor)
+ * @mode: the caller's migrate mode (see &struct migrate_offload_ctx)
+ * @floor: what the batch's chain takes (see &struct migrate_offload_floor)
  * @part_bytes: when copying ahead, the most bytes of one part; else 0
  * @may_stream: the caller commits folio by folio as their copies end
  *	(migrate_offload_copy_folio(), migrate_offload_copy_finish())
@@ -325,23 +325,23 @@ struct migrate_copy_stream {
  * @scratch: room for @nr item pointers, used by the core
  * @items: the folios
  */
-struct migrate_copy_batch {
+struct migrate_offload_batch {
 	unsigned int nr;
 	enum migrate_reason reason;
 	const struct migrate_hint *hint;
 	enum migrate_mode mode;
-	struct migrate_copy_floor floor;
+	struct migrate_offload_floor floor;
 	u64 part_bytes;
 	bool may_stream;
 	int cpu;
 	int srcu_idx;
-	struct migrate_copy_batch *ahead;
+	struct migrate_offload_batch *ahead;
 	struct work_struct ahead_work;
 	struct completion ahead_done;
 	bool ahead_queued;
-	struct migrate_copy_stream stream;
-	struct migrate_copy_item *scratch[MIGRATE_COPY_BATCH_MAX];
-	struct migrate_copy_item items[MIGRATE_COPY_BATCH_MAX];
+	struct migrate_offload_stream stream;
+	struct migrate_offload_item *scratch[MIGRATE_COPY_BATCH_MAX];
+	struct migrate_offload_item items[MIGRATE_COPY_BATCH_MAX];
 };
 
 /**
@@ -364,10 +364,10 @@ struct migrate_offload_window {
 };
 
 #ifdef CONFIG_MIGRATE_OFFLOAD
-int migrate_offload_register(struct migrate_copy_provider *prov);
-void migrate_offload_unregister(struct migrate_copy_provider *prov);
-int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable);
-void migrate_offload_set_nodes(struct migrate_copy_provider *prov,
+int migrate_offload_register(struct migrate_offload_provider *prov);
+void migrate_offload_unregister(struct migrate_offload_provider *prov);
+int migrate_offload_enable(struct migrate_offload_provider *prov, bool enable);
+void migrate_offload_set_nodes(struct migrate_offload_provider *prov,
 			       const nodemask_t *nodes);
 
 int migrate_offload_node_hint_get(int nid, const struct migrate_hint *hint);
@@ -376,28 +376,28 @@ void migrate_offload_node_hint_put(int nid);
 bool migrate_offload_active(void);
 bool migrate_offload_wanted(enum migrate_reason reason,
 			    const struct migrate_hint *hint, int nid,
-			    struct migrate_copy_floor *floor);
+			    struct migrate_offload_floor *floor);
 u64 migrate_offload_part_bytes(u64 bytes);
 unsigned long migrate_offload_batch_pages(enum migrate_reason reason,
 					  const struct migrate_hint *hint,
 					  unsigned int *min_order);
-struct migrate_copy_batch *migrate_copy_batch_get(void);
-void migrate_copy_batch_put(struct migrate_copy_batch *batch);
-void migrate_offload_copy(struct migrate_copy_batch *batch);
-void migrate_offload_copy_folio(struct migrate_copy_batch *batch,
-				struct migrate_copy_item *it);
-void migrate_offload_copy_finish(struct migrate_copy_batch *batch);
-void migrate_offload_copy_ahead(struct migrate_copy_batch *batch);
-void migrate_offload_copy_wait(struct migrate_copy_batch *batch);
+struct migrate_offload_batch *migrate_offload_batch_get(void);
+void migrate_offload_batch_put(struct migrate_offload_batch *batch);
+void migrate_offload_copy(struct migrate_offload_batch *batch);
+void migrate_offload_copy_folio(struct migrate_offload_batch *batch,
+				struct migrate_offload_item *it);
+void migrate_offload_copy_finish(struct migrate_offload_batch *batch);
+void migrate_offload_copy_ahead(struct migrate_offload_batch *batch);
+void migrate_offload_copy_wait(struct migrate_offload_batch *batch);
 void migrate_offload_window_start(struct migrate_offload_window *w);
 void __migrate_offload_window_folio(struct migrate_offload_window *w,
-				    const struct migrate_copy_item *it,
+				    const struct migrate_offload_item *it,
 				    unsigned int order);
 
 /* Inline: nothing but this test on the path where nobody measures. */
 static inline void
 migrate_offload_window_folio(struct migrate_offload_window *w,
-			     const struct migrate_copy_item *it,
+			     const struct migrate_offload_item *it,
 			     unsigned int order)
 {
 	if (w->start)
@@ -425,7 +425,7 @@ static inline bool migrate_offload_active(void)
 static inline bool migrate_offload_wanted(enum migrate_reason reason,
 					  const struct migrate_hint *hint,
 					  int nid,
-					  struct migrate_copy_floor *floor)
+					  struct migrate_offload_floor *floor)
 {
 	return false;
 }
@@ -443,34 +443,34 @@ static inline u64 migrate_offload_part_bytes(u64 bytes)
 	return 0;
 }
 
-static inline struct migrate_copy_batch *migrate_copy_batch_get(void)
+static inline struct migrate_offload_batch *migrate_offload_batch_get(void)
 {
 	return NULL;
 }
 
-static inline void migrate_copy_batch_put(struct migrate_copy_batch *batch)
+static inline void migrate_offload_batch_put(struct migrate_offload_batch *batch)
 {
 }
 
-static inline void migrate_offload_copy(struct migrate_copy_batch *batch)
+static inline void migrate_offload_copy(struct migrate_offload_batch *batch)
 {
 }
 
-static inline void migrate_offload_copy_ahead(struct migrate_copy_batch *batch)
+static inline void migrate_offload_copy_ahead(struct migrate_offload_batch *batch)
 {
 }
 
 static inline void
-migrate_offload_copy_folio(struct migrate_copy_batch *batch,
-			   struct migrate_copy_item *it)
+migrate_offload_copy_folio(struct migrate_offload_batch *batch,
+			   struct migrate_offload_item *it)
 {
 }
 
-static inline void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
+static inline void migrate_offload_copy_finish(struct migrate_offload_batch *batch)
 {
 }
 
-static inline void migrate_offload_copy_wait(struct migrate_copy_batch *batch)
+static inline void migrate_offload_copy_wait(struct migrate_offload_batch *batch)
 {
 }
 
@@ -481,7 +481,7 @@ static inline void migrate_offload_window_start(struct migrate_offload_window *w
 
 static inline void
 migrate_offload_window_folio(struct migrate_offload_window *w,
-			     const struct migrate_copy_item *it,
+			     const struct migrate_offload_item *it,
 			     unsigned int order)
 {
 }

@@ -29,8 +29,8 @@ static struct workqueue_struct *mo_ahead_wq;
 
 static void mo_ahead_work(struct work_struct *work)
 {
-	struct migrate_copy_batch *b =
-		container_of(work, struct migrate_copy_batch, ahead_work);
+	struct migrate_offload_batch *b =
+		container_of(work, struct migrate_offload_batch, ahead_work);
 
 	migrate_offload_copy(b);
 	complete(&b->ahead_done);
@@ -49,7 +49,7 @@ bool mo_may_copy_ahead(void)
 	return mo_ahead_wq && !mo_in_ahead_worker();
 }
 
-void mo_ahead_init(struct migrate_copy_batch *b)
+void mo_ahead_init(struct migrate_offload_batch *b)
 {
 	INIT_WORK(&b->ahead_work, mo_ahead_work);
 	init_completion(&b->ahead_done);
@@ -60,7 +60,7 @@ void mo_ahead_init(struct migrate_copy_batch *b)
  * @batch: the part, filled in; its folios stay locked and unmapped until
  *	migrate_offload_copy_wait() has returned
  */
-void migrate_offload_copy_ahead(struct migrate_copy_batch *batch)
+void migrate_offload_copy_ahead(struct migrate_offload_batch *batch)
 {
 	reinit_completion(&batch->ahead_done);
 	batch->ahead_queued = true;
@@ -73,7 +73,7 @@ void migrate_offload_copy_ahead(struct migrate_copy_batch *batch)
  *
  * On return every item's status is as migrate_offload_copy() leaves it.
  */
-void migrate_offload_copy_wait(struct migrate_copy_batch *batch)
+void migrate_offload_copy_wait(struct migrate_offload_batch *batch)
 {
 	if (!batch->ahead_queued)
 		return;

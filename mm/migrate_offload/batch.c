@@ -47,7 +47,7 @@ unsigned int mo_batch_parts = 1;
  * @bytes: what the batch copy would take of the batch
  *
  * Only for a batch whose chain copies ahead
- * (&struct migrate_copy_floor.ahead).
+ * (&struct migrate_offload_floor.ahead).
  *
  * Return: the most bytes of one part, or 0 to copy the batch in one go.
  */
@@ -80,7 +80,7 @@ int mo_batches_alloc(void)
 	if (mo_batches_ready)
 		return 0;
 	for_each_possible_cpu(cpu) {
-		struct migrate_copy_batch *b;
+		struct migrate_offload_batch *b;
 
 		if (per_cpu_ptr(&mo_batch_slots, cpu)->obj)
 			continue;
@@ -95,23 +95,23 @@ int mo_batches_alloc(void)
 		mo_ahead_init(&b[1]);
 		mo_slot_publish(&mo_batch_slots, cpu, b);
 	}
-	/* Pairs with migrate_copy_batch_get(): the batches are there. */
+	/* Pairs with migrate_offload_batch_get(): the batches are there. */
 	smp_store_release(&mo_batches_ready, true);
 	return 0;
 }
 
 /**
- * migrate_copy_batch_get() - a batch for the folios of one migration pass
+ * migrate_offload_batch_get() - a batch for the folios of one migration pass
  *
  * Neither allocates nor sleeps. The caller fills in the items, the reason,
  * the hint and the mode, and gives the batch back with
- * migrate_copy_batch_put().
+ * migrate_offload_batch_put().
  *
  * Return: the batch, or NULL when none is free (copy folio by folio).
  */
-struct migrate_copy_batch *migrate_copy_batch_get(void)
+struct migrate_offload_batch *migrate_offload_batch_get(void)
 {
-	struct migrate_copy_batch *b;
+	struct migrate_offload_batch *b;
 	int cpu;
 
 	/* Pairs with mo_batches_alloc(). */
@@ -132,10 +132,10 @@ struct migrate_copy_batch *migrate_copy_batch_get(void)
 }
 
 /**
- * migrate_copy_batch_put() - give a batch back
- * @batch: from migrate_copy_batch_get(), or NULL
+ * migrate_offload_batch_put() - give a batch back
+ * @batch: from migrate_offload_batch_get(), or NULL
  */
-void migrate_copy_batch_put(struct migrate_copy_batch *batch)
+void migrate_offload_batch_put(struct migrate_offload_batch *batch)
 {
 	if (!batch)
 		return;

@@ -15,7 +15,7 @@
 
 static bool mo_hint_matches(enum migrate_hint_type type, const char *name,
 			    const struct migrate_offload_entry *e,
-			    enum migrate_copy_kind kind)
+			    enum migrate_offload_kind kind)
 {
 	switch (type) {
 	case MIGRATE_HINT_ANY:
@@ -77,7 +77,7 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 	list_for_each_entry_srcu(e, &mo_providers, list,
 				 srcu_read_lock_held(&mo_srcu)) {
 		/* Listed entries keep their provider until unregistered. */
-		enum migrate_copy_kind kind = e->prov->kind;
+		enum migrate_offload_kind kind = e->prov->kind;
 		int rating = READ_ONCE(e->rating);
 
 		if (kind == MIGRATE_COPY_CPU || !READ_ONCE(e->enabled) ||
@@ -125,7 +125,7 @@ static unsigned int mo_auto_min_order(struct migrate_offload_entry **chain,
 /* The least a provider of @chain takes: a batch below it goes nowhere. */
 static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
 			   enum migrate_hint_type type,
-			   struct migrate_copy_floor *floor)
+			   struct migrate_offload_floor *floor)
 {
 	int i;
 
@@ -165,7 +165,7 @@ static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
  */
 bool migrate_offload_wanted(enum migrate_reason reason,
 			    const struct migrate_hint *hint, int nid,
-			    struct migrate_copy_floor *floor)
+			    struct migrate_offload_floor *floor)
 {
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
 	enum migrate_hint_type type;
@@ -200,7 +200,7 @@ unsigned long migrate_offload_batch_pages(enum migrate_reason reason,
 					  const struct migrate_hint *hint,
 					  unsigned int *min_order)
 {
-	struct migrate_copy_floor floor;
+	struct migrate_offload_floor floor;
 
 	if (!migrate_offload_wanted(reason, hint, NUMA_NO_NODE, &floor))
 		return 0;

@@ -25,7 +25,7 @@ static void mo_stat_add(struct migrate_offload_entry *e, enum mo_stat_item i,
 }
 
 static bool mo_node_ok(const nodemask_t *nodes,
-		       const struct migrate_copy_item *it)
+		       const struct migrate_offload_item *it)
 {
 	if (nodes_empty(*nodes))
 		return true;
@@ -38,8 +38,8 @@ static bool mo_node_ok(const nodemask_t *nodes,
  * the architecture's page metadata (arm64's MTE tags) with the data;
  * others (DMA engines) copy the data alone.
  */
-static bool mo_copies_whole(const struct migrate_copy_provider *prov,
-			    const struct migrate_copy_item *it)
+static bool mo_copies_whole(const struct migrate_offload_provider *prov,
+			    const struct migrate_offload_item *it)
 {
 	return prov->kind == MIGRATE_COPY_CPU_THREADS ||
 	       !arch_folio_needs_cpu_copy(it->src);
@@ -87,7 +87,7 @@ struct mo_tally {
  * "pending" for the rest of the chain, unless its error is final.
  */
 static void mo_settle(struct migrate_offload_entry *e,
-		      struct migrate_copy_item *it, struct mo_tally *t)
+		      struct migrate_offload_item *it, struct mo_tally *t)
 {
 	if (!it->status) {
 		t->copied++;
@@ -132,7 +132,7 @@ static void mo_tally_add(struct migrate_offload_entry *e,
 
 /* The end of a provider call: its counters and trace events. */
 static void mo_call_done(struct migrate_offload_entry *e,
-			 const struct migrate_copy_req *req,
+			 const struct migrate_offload_req *req,
 			 unsigned int copied, unsigned int failed,
 			 unsigned int declined, u64 t0)
 {
@@ -154,7 +154,7 @@ static void mo_call_done(struct migrate_offload_entry *e,
  * A call it refused whole as busy says nothing of its speed.
  */
 static void mo_call_cost(struct migrate_offload_entry *e,
-			 const struct migrate_copy_req *req, u64 copied_bytes,
+			 const struct migrate_offload_req *req, u64 copied_bytes,
 			 unsigned int busy, u64 ns)
 {
 	unsigned int c = mo_cost_class(req->nr, req->bytes);
@@ -168,9 +168,9 @@ static void mo_call_cost(struct migrate_offload_entry *e,
 
 /* One call into the provider: account for what it did with each folio. */
 static void mo_call(struct migrate_offload_entry *e,
-		    struct migrate_copy_req *req)
+		    struct migrate_offload_req *req)
 {
-	struct migrate_copy_provider *prov = e->prov;
+	struct migrate_offload_provider *prov = e->prov;
 	struct mo_tally t = {};
 	unsigned int i;
 	u64 t0;
@@ -209,8 +209,8 @@ static bool mo_cost_ok(struct migrate_offload_entry *e, unsigned int nr,
  * with @by_cost, when @e is not predicted to beat the CPU on them.
  */
 static unsigned int mo_pick(struct migrate_offload_entry *e,
-			    struct migrate_copy_batch *b, bool by_cost,
-			    struct migrate_copy_item **out, u64 *bytes)
+			    struct migrate_offload_batch *b, bool by_cost,
+			    struct migrate_offload_item **out, u64 *bytes)
 {
 	unsigned int min_order = READ_ONCE(e->min_folio_order);
 	unsigned int i, nr = 0;
@@ -219,7 +219,7 @@ static unsigned int mo_pick(struct migrate_offload_entry *e,
 	*bytes = 0;
 	mo_nodes_read(e, &nodes);
 	for (i = 0; i < b->nr; i++) {
-		struct migrate_copy_item *it = &b->items[i];
+		struct migrate_offload_item *it = &b->items[i];
 
 		if (it->status != -EAGAIN || folio_order(it->src) < min_order ||
 		    !mo_node_ok(&nodes, it) || !mo_copies_whole(e->prov, it))
@@ -245,11 +245,11 @@ static unsigned int mo_max_nr(struct migrate_offload_entry *e)
 
 /* Offer the pending folios of @b that @e can take, in chunks it accepts. */
 static void mo_offer(struct migrate_offload_entry *e,
-		     struct migrate_copy_batch *b, bool by_cost)
+		     struct migrate_offload_batch *b, bool by_cost)
 {
-	const struct migrate_copy_caps *caps = &e->prov->caps;
+	const struct migrate_offload_caps *caps = &e->prov->caps;
 	unsigned int max_nr = mo_max_nr(e);
-	struct migrate_copy_req req = {
+	struct migrate_offload_req req = {
 		.reason = b->reason,
 		.mode = b->mode,
 	};
@@ -280,7 +280,7 @@ static void mo_offer(struct migrate_offload_entry *e,
  * -EHWPOISON, its only error, is final: migration's own error path
  * takes the folio.
  */
-static void mo_cpu_copy_item(struct migrate_copy_item *it, struct mo_tally *t)
+static void mo_cpu_copy_item(struct migrate_offload_item *it, struct mo_tally *t)
 {
 	it->status = folio_mc_copy(it->dst, it->src);
 	mo_settle(mo_cpu_provider.entry, it, t);
@@ -305,7 +305,7 @@ static void mo_cpu_done(const struct mo_tally *t, u64 t0)
 }
 
 /* The end of every chain: the CPU copies what nobody else did. */
-static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
+static unsigned int mo_cpu_copy_rest(struct migrate_offload_batch *b)
 {
 	struct mo_tally t = {};
 	u64 t0 = ktime_get_ns();
@@ -322,7 +322,7 @@ static unsigned int mo_cpu_copy_rest(struct migrate_copy_batch *b)
 }
 
 /* A folio whose streamed copy failed: the CPU copies it before its commit. */
-static void mo_cpu_copy_one(struct migrate_copy_item *it)
+static void mo_cpu_copy_one(struct migrate_offload_item *it)
 {
 	struct mo_tally t = {};
 	u64 t0 = ktime_get_ns();
@@ -332,8 +332,8 @@ static void mo_cpu_copy_one(struct migrate_copy_item *it)
 }
 
 /* Account for one folio of a stream, once its copy is over. */
-static void mo_stream_settle(struct migrate_copy_stream *st,
-			     struct migrate_copy_item *it)
+static void mo_stream_settle(struct migrate_offload_stream *st,
+			     struct migrate_offload_item *it)
 {
 	struct mo_tally t = {};
 
@@ -356,10 +356,10 @@ static void mo_stream_settle(struct migrate_copy_stream *st,
  * Return: false when @e must be offered the folios the usual way.
  */
 static bool mo_stream_start(struct migrate_offload_entry *e,
-			    struct migrate_copy_batch *b, bool by_cost)
+			    struct migrate_offload_batch *b, bool by_cost)
 {
-	const struct migrate_copy_caps *caps = &e->prov->caps;
-	struct migrate_copy_stream *st = &b->stream;
+	const struct migrate_offload_caps *caps = &e->prov->caps;
+	struct migrate_offload_stream *st = &b->stream;
 	unsigned int max_nr = mo_max_nr(e), i, nr, busy = 0;
 	u64 bytes;
 
@@ -372,7 +372,7 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
 		return false;
 	if (by_cost && !mo_cost_ok(e, nr, bytes))
 		return true;
-	st->req = (struct migrate_copy_req) {
+	st->req = (struct migrate_offload_req) {
 		.items = st->items,
 		.nr = nr,
 		.bytes = bytes,
@@ -411,10 +411,10 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
  * what migrate_offload_copy() would have left. Later folios may still be
  * copied meanwhile.
  */
-void migrate_offload_copy_folio(struct migrate_copy_batch *batch,
-				struct migrate_copy_item *it)
+void migrate_offload_copy_folio(struct migrate_offload_batch *batch,
+				struct migrate_offload_item *it)
 {
-	struct migrate_copy_stream *st = &batch->stream;
+	struct migrate_offload_stream *st = &batch->stream;
 	struct migrate_offload_entry *e = st->by;
 
 	if (it->status != -EINPROGRESS)
@@ -446,9 +446,9 @@ void migrate_offload_copy_folio(struct migrate_copy_batch *batch,
  * up: after it no engine touches a folio of the batch, and every folio
  * whose copy had not been waited for has its final status.
  */
-void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
+void migrate_offload_copy_finish(struct migrate_offload_batch *batch)
 {
-	struct migrate_copy_stream *st = &batch->stream;
+	struct migrate_offload_stream *st = &batch->stream;
 	struct migrate_offload_entry *e = st->by;
 	unsigned int i, n = 0;
 	u64 t0;
@@ -463,7 +463,7 @@ void migrate_offload_copy_finish(struct migrate_copy_batch *batch)
 	e->prov->finish(e->prov, &st->req);
 	st->waited += ktime_get_ns() - t0;
 	for (i = 0; i < n; i++) {
-		struct migrate_copy_item *it = batch->scratch[i];
+		struct migrate_offload_item *it = batch->scratch[i];
 
 		/* No safe choice left: its move fails. */
 		if (WARN_ON_ONCE(it->status == -EINPROGRESS))
@@ -515,15 +515,15 @@ static void mo_sort_by_cost(struct migrate_offload_entry **chain, int n,
  * provider's engine could not be stopped; the folio's move fails). A
  * failing provider costs speed, never data.
  *
- * When the caller allows it (&migrate_copy_batch.may_stream) and the
- * chain has a provider that copies on an engine (&migrate_copy_provider
+ * When the caller allows it (&migrate_offload_batch.may_stream) and the
+ * chain has a provider that copies on an engine (&migrate_offload_provider
  * .submit), that provider's folios may still be in progress on return
  * (-EINPROGRESS): the caller then calls migrate_offload_copy_folio()
  * before committing each folio, and migrate_offload_copy_finish() once.
  * The provider the stream runs on stays valid until then: the batch
  * holds its own read-side section of mo_srcu.
  */
-void migrate_offload_copy(struct migrate_copy_batch *batch)
+void migrate_offload_copy(struct migrate_offload_batch *batch)
 {
 	struct migrate_offload_entry *chain[MO_MAX_CHAIN];
 	enum migrate_hint_type type;

@@ -43,7 +43,7 @@ static const char * const mo_kind_names[MIGRATE_COPY_NR_KINDS] = {
 	[MIGRATE_COPY_DMA] = "dma",
 };
 
-const char *mo_kind_name(enum migrate_copy_kind kind)
+const char *mo_kind_name(enum migrate_offload_kind kind)
 {
 	return kind < MIGRATE_COPY_NR_KINDS ? mo_kind_names[kind] : "?";
 }
@@ -139,7 +139,7 @@ static bool mo_name_valid(const char *name)
  * Return: 0, -EINVAL for a bad name, kind or capabilities, -EEXIST if
  * the name is taken, -ENOMEM.
  */
-int migrate_offload_register(struct migrate_copy_provider *prov)
+int migrate_offload_register(struct migrate_offload_provider *prov)
 {
 	struct migrate_offload_entry *e;
 	int ret;
@@ -206,7 +206,7 @@ EXPORT_SYMBOL_GPL(migrate_offload_register);
  *
  * Return: 0, or -EINVAL for the "cpu" provider, -ENODEV once unregistered.
  */
-int migrate_offload_enable(struct migrate_copy_provider *prov, bool enable)
+int migrate_offload_enable(struct migrate_offload_provider *prov, bool enable)
 {
 	int ret = -ENODEV;
 
@@ -226,7 +226,7 @@ EXPORT_SYMBOL_GPL(migrate_offload_enable);
  * that would have gone to it take the rest of their chain. Safe to call
  * from module exit while migrations run.
  */
-void migrate_offload_unregister(struct migrate_copy_provider *prov)
+void migrate_offload_unregister(struct migrate_offload_provider *prov)
 {
 	struct migrate_offload_entry *e = prov->entry;
 
@@ -259,7 +259,7 @@ EXPORT_SYMBOL_GPL(migrate_offload_unregister);
  * written: they see the old set or the new one. Any context; it neither
  * sleeps nor waits for batches.
  */
-void migrate_offload_set_nodes(struct migrate_copy_provider *prov,
+void migrate_offload_set_nodes(struct migrate_offload_provider *prov,
 			       const nodemask_t *nodes)
 {
 	struct migrate_offload_entry *e = prov->entry;

@@ -12,7 +12,7 @@
  * since the CPU copies it again: a provider that fails is a slow one.
  *
  * Start-up: a provider's classes start from the estimate it declares
- * (&struct migrate_copy_caps.est), the CPU's from a short probe at boot.
+ * (&struct migrate_offload_caps.est), the CPU's from a short probe at boot.
  * Where its estimate wins, a provider is offered the first MO_COST_PROBES
  * calls of a class whatever they measure, and the first calls count
  * evenly: a slow first call does not write it off. A provider that
@@ -61,7 +61,7 @@ static const unsigned int mo_cost_class_order[MO_COST_CLASSES] = {
 };
 
 /* A declared estimate's cost per byte in class @c, its folios' included. */
-static u64 mo_cost_declared_ps(const struct migrate_copy_estimate *est,
+static u64 mo_cost_declared_ps(const struct migrate_offload_estimate *est,
 			       unsigned int c)
 {
 	u64 folio = PAGE_SIZE << mo_cost_class_order[c];
@@ -274,7 +274,7 @@ void mo_cost_sample(struct migrate_offload_entry *e, unsigned int c,
 static bool mo_cost_probing(const struct migrate_offload_entry *e,
 			    unsigned int c, u64 bytes)
 {
-	const struct migrate_copy_estimate *est = &e->prov->caps.est;
+	const struct migrate_offload_estimate *est = &e->prov->caps.est;
 	u64 pred;
 
 	if (READ_ONCE(e->cost[c].samples) >= MO_COST_PROBES ||
@@ -396,7 +396,7 @@ bool mo_cost_choose(struct migrate_offload_entry *e, unsigned int c, u64 bytes)
  */
 void mo_cost_init_entry(struct migrate_offload_entry *e)
 {
-	const struct migrate_copy_estimate *est = &e->prov->caps.est;
+	const struct migrate_offload_estimate *est = &e->prov->caps.est;
 	struct migrate_offload_entry *cpu = mo_cpu_provider.entry;
 	unsigned int c;
 

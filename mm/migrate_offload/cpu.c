@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-struct migrate_copy_provider mo_cpu_provider = {
+struct migrate_offload_provider mo_cpu_provider = {
 	.name = "cpu",
 	.owner = THIS_MODULE,
 	.kind = MIGRATE_COPY_CPU,

@@ -76,7 +76,7 @@ static atomic64_t mt_quota_bound = ATOMIC64_INIT(0);
 
 /* One batch being copied: everyone takes chunks at @next. */
 struct mt_batch {
-	struct migrate_copy_req *req;
+	struct migrate_offload_req *req;
 	struct task_struct *caller;	/* waits for every helper */
 	u64 chunk;
 	atomic64_t next;	/* first byte nobody has taken yet */
@@ -109,11 +109,11 @@ struct mt_cursor {
 };
 
 /* Copy [start, end) of the batch; mark folios whose copy hit poison. */
-static void mt_copy_range(struct migrate_copy_req *req, struct mt_cursor *c,
+static void mt_copy_range(struct migrate_offload_req *req, struct mt_cursor *c,
 			  u64 start, u64 end)
 {
 	while (c->i < req->nr && c->pos < end) {
-		struct migrate_copy_item *it = req->items[c->i];
+		struct migrate_offload_item *it = req->items[c->i];
 		u64 size = folio_size(it->src), off, to;
 
 		off = start > c->pos ? start - c->pos : 0;
@@ -180,7 +180,7 @@ static void mt_keep_idle(struct cpumask *cpus)
  * to its source node's CPUs should still get helpers near the
  * destination.
  */
-static void mt_pick_cpus(struct migrate_copy_req *req, struct cpumask *cpus)
+static void mt_pick_cpus(struct migrate_offload_req *req, struct cpumask *cpus)
 {
 	struct folio *folio = req->items[0]->dst;
 	int node = NUMA_NO_NODE;
@@ -210,8 +210,8 @@ static bool mt_quota_bound_caller(void)
 	return bound;
 }
 
-static void mt_copy(struct migrate_copy_provider *prov,
-		    struct migrate_copy_req *req)
+static void mt_copy(struct migrate_offload_provider *prov,
+		    struct migrate_offload_req *req)
 {
 	struct mt_batch batch = {
 		.req = req,
@@ -263,7 +263,7 @@ static void mt_copy(struct migrate_copy_provider *prov,
 		mo_slot_put(&mt_slots, slot);
 }
 
-static struct migrate_copy_provider mt_provider = {
+static struct migrate_offload_provider mt_provider = {
 	.name = "threads",
 	.owner = THIS_MODULE,
 	.kind = MIGRATE_COPY_CPU_THREADS,

@@ -110,7 +110,7 @@ struct mdma {
 };
 
 extern struct mdma mdma;
-extern struct migrate_copy_provider mdma_provider;
+extern struct migrate_offload_provider mdma_provider;
 extern struct fault_attr mdma_fail_submit;
 extern struct fault_attr mdma_fail_completion;
 
@@ -139,13 +139,13 @@ void mdma_debugfs_exit(void);
 
 int mdma_batches_alloc(void);
 void mdma_batches_free(void);
-void mdma_copy(struct migrate_copy_provider *prov,
-	       struct migrate_copy_req *req);
-void mdma_submit_req(struct migrate_copy_provider *prov,
-		     struct migrate_copy_req *req);
-void mdma_wait_item(struct migrate_copy_provider *prov,
-		    struct migrate_copy_req *req, unsigned int i);
-void mdma_finish(struct migrate_copy_provider *prov,
-		 struct migrate_copy_req *req);
+void mdma_copy(struct migrate_offload_provider *prov,
+	       struct migrate_offload_req *req);
+void mdma_submit_req(struct migrate_offload_provider *prov,
+		     struct migrate_offload_req *req);
+void mdma_wait_item(struct migrate_offload_provider *prov,
+		    struct migrate_offload_req *req, unsigned int i);
+void mdma_finish(struct migrate_offload_provider *prov,
+		 struct migrate_offload_req *req);
 
 #endif /* _MIGRATE_OFFLOAD_DMA_H */

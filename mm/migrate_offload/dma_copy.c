@@ -257,7 +257,7 @@ static bool mdma_better(struct mdma_chan *a, struct mdma_chan *b, int node)
  * Channels for this batch: near the destination first, then the least
  * loaded; the channel array's order breaks ties.
  */
-static unsigned int mdma_pick(struct migrate_copy_req *req,
+static unsigned int mdma_pick(struct migrate_offload_req *req,
 			      struct mdma_chan **pick)
 {
 	int node = folio_nid(req->items[0]->dst);
@@ -285,7 +285,7 @@ static void mdma_free(struct mdma_batch *b)
 }
 
 /* A preallocated batch, made ready for @req; NULL if all are busy. */
-static struct mdma_batch *mdma_get(struct migrate_copy_req *req)
+static struct mdma_batch *mdma_get(struct migrate_offload_req *req)
 {
 	struct mdma_batch *b;
 	int slot;
@@ -409,7 +409,7 @@ static void mdma_late_free_work(struct work_struct *work)
  * uses. Returns how many parts were left.
  */
 static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
-				struct migrate_copy_req *req)
+				struct migrate_offload_req *req)
 {
 	unsigned int i, j, orphans = 0;
 
@@ -474,7 +474,7 @@ static void mdma_cursor_advance(struct mdma_cursor *c, unsigned int len)
  * submitted is failed; later folios of the part are left to the chain.
  */
 static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
-			struct migrate_copy_req *req)
+			struct migrate_offload_req *req)
 {
 	struct dma_chan *chan = p->mc->chan;
 	struct dma_device *dma = chan->device;
@@ -559,7 +559,7 @@ out:
  * runs.
  */
 static unsigned int mdma_split(struct mdma_batch *b,
-			       struct migrate_copy_req *req,
+			       struct migrate_offload_req *req,
 			       struct mdma_chan **pick, unsigned int n)
 {
 	struct scatterlist *s = b->src, *d = b->dst;
@@ -572,7 +572,7 @@ static unsigned int mdma_split(struct mdma_batch *b,
 	b->parts[0] = (struct mdma_part) {
 		.b = b, .mc = pick[0], .src.sgl = s, .dst.sgl = d };
 	for (i = 0; i < req->nr; i++) {
-		struct migrate_copy_item *ci = req->items[i];
+		struct migrate_offload_item *ci = req->items[i];
 		size_t off = 0, size = folio_size(ci->src);
 
 		while (off < size) {
@@ -625,7 +625,7 @@ static bool mdma_saturated(struct mdma_chan **pick, unsigned int n)
 }
 
 /* Refuse @req whole: the CPU is better than a wait for busy engines. */
-static void mdma_refuse_busy(struct migrate_copy_req *req)
+static void mdma_refuse_busy(struct migrate_offload_req *req)
 {
 	unsigned int i;
 
@@ -639,7 +639,7 @@ static void mdma_refuse_busy(struct migrate_copy_req *req)
  * submitted: every item is then still -EAGAIN (declined), or -EBUSY when
  * every preallocated batch or every channel it would use is busy.
  */
-static struct mdma_batch *mdma_start(struct migrate_copy_req *req,
+static struct mdma_batch *mdma_start(struct migrate_offload_req *req,
 				     bool streaming)
 {
 	unsigned int ms = READ_ONCE(mdma.timeout_ms);
@@ -706,7 +706,7 @@ static long mdma_time_left(struct mdma_batch *b)
  * callback of theirs can run, and leave those that could not be stopped
  * to their late transfers. Once per batch.
  */
-static void mdma_expire(struct mdma_batch *b, struct migrate_copy_req *req)
+static void mdma_expire(struct mdma_batch *b, struct migrate_offload_req *req)
 {
 	unsigned int i;
 
@@ -749,7 +749,7 @@ static int mdma_item_result(struct mdma_item *it)
  * deadline, give every item not reported yet its status, and account for
  * each channel. The batch is gone on return, or left to late transfers.
  */
-static void mdma_end(struct mdma_batch *b, struct migrate_copy_req *req)
+static void mdma_end(struct mdma_batch *b, struct migrate_offload_req *req)
 {
 	bool timed_out = false, aborted = false, gone;
 	unsigned int i, j, parts = b->nr_parts, orphans = 0;
@@ -815,8 +815,8 @@ static void mdma_end(struct mdma_batch *b, struct migrate_copy_req *req)
 		mdma_late_free(b);
 }
 
-void mdma_copy(struct migrate_copy_provider *prov,
-	       struct migrate_copy_req *req)
+void mdma_copy(struct migrate_offload_provider *prov,
+	       struct migrate_offload_req *req)
 {
 	struct mdma_batch *b = mdma_start(req, false);
 
@@ -834,8 +834,8 @@ void mdma_copy(struct migrate_copy_provider *prov,
  * none left that could write it (or, if its terminate failed, is held
  * and fails for good).
  */
-void mdma_submit_req(struct migrate_copy_provider *prov,
-		     struct migrate_copy_req *req)
+void mdma_submit_req(struct migrate_offload_provider *prov,
+		     struct migrate_offload_req *req)
 {
 	struct mdma_batch *b = mdma_start(req, true);
 	unsigned int i;
@@ -857,8 +857,8 @@ void mdma_submit_req(struct migrate_copy_provider *prov,
 	}
 }
 
-void mdma_wait_item(struct migrate_copy_provider *prov,
-		    struct migrate_copy_req *req, unsigned int i)
+void mdma_wait_item(struct migrate_offload_provider *prov,
+		    struct migrate_offload_req *req, unsigned int i)
 {
 	struct mdma_batch *b = req->priv;
 	struct mdma_item *it = &b->items[i];
@@ -873,8 +873,8 @@ void mdma_wait_item(struct migrate_copy_provider *prov,
 		mdma_stat_add(MDMA_EARLY, 1);
 }
 
-void mdma_finish(struct migrate_copy_provider *prov,
-		 struct migrate_copy_req *req)
+void mdma_finish(struct migrate_offload_provider *prov,
+		 struct migrate_offload_req *req)
 {
 	struct mdma_batch *b = req->priv;
 

@@ -41,7 +41,7 @@ struct mdma mdma = {
 DECLARE_FAULT_ATTR(mdma_fail_submit);
 DECLARE_FAULT_ATTR(mdma_fail_completion);
 
-static int mdma_enable(struct migrate_copy_provider *prov, bool enable)
+static int mdma_enable(struct migrate_offload_provider *prov, bool enable)
 {
 	int ret;
 
@@ -54,7 +54,7 @@ static int mdma_enable(struct migrate_copy_provider *prov, bool enable)
 	return mdma_chans_enable(enable);
 }
 
-struct migrate_copy_provider mdma_provider = {
+struct migrate_offload_provider mdma_provider = {
 	.name = "dmaengine",
 	.owner = THIS_MODULE,
 	.kind = MIGRATE_COPY_DMA,

@@ -119,7 +119,7 @@ struct mo_cost_class {
  * @cost: what its copies cost, learned (cost.c)
  */
 struct migrate_offload_entry {
-	struct migrate_copy_provider *prov;
+	struct migrate_offload_provider *prov;
 	char name[MIGRATE_PROVIDER_NAME_LEN];
 	struct list_head list;
 	struct kobject kobj;
@@ -139,11 +139,11 @@ struct migrate_offload_entry {
 extern struct mutex mo_lock;
 extern struct list_head mo_providers;
 extern struct srcu_struct mo_srcu;
-extern struct migrate_copy_provider mo_cpu_provider;
+extern struct migrate_offload_provider mo_cpu_provider;
 struct migrate_offload_entry *mo_find_locked(const char *name);
 int mo_set_enabled(struct migrate_offload_entry *e, bool enable);
 void mo_stats_read(struct migrate_offload_entry *e, struct mo_stats *sum);
-const char *mo_kind_name(enum migrate_copy_kind kind);
+const char *mo_kind_name(enum migrate_offload_kind kind);
 void mo_nodes_read(struct migrate_offload_entry *e, nodemask_t *nodes);
 
 /* Chains (chain.c) */
@@ -178,7 +178,7 @@ int mo_batches_alloc(void);
 /* Copying ahead (ahead.c) */
 bool mo_may_copy_ahead(void);
 bool mo_in_ahead_worker(void);
-void mo_ahead_init(struct migrate_copy_batch *b);
+void mo_ahead_init(struct migrate_offload_batch *b);
 
 /* Policy (policy.c) */
 struct mo_policy {

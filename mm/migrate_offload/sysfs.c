@@ -204,7 +204,7 @@ static const struct attribute_group mo_entry_group = {
 static ssize_t caps_##_name##_show(struct kobject *kobj,		\
 				   struct kobj_attribute *attr, char *buf) \
 {									\
-	const struct migrate_copy_caps *caps = &to_entry(kobj)->prov->caps; \
+	const struct migrate_offload_caps *caps = &to_entry(kobj)->prov->caps; \
 	return sysfs_emit(buf, _fmt "\n", _expr);			\
 }									\
 static struct kobj_attribute caps_##_name##_attr =			\

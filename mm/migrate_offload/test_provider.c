@@ -54,8 +54,8 @@ MODULE_PARM_DESC(est_ps_per_byte,
 /* Counts folios offered since load, so "every Nth" spans calls. */
 static atomic_t offered = ATOMIC_INIT(0);
 
-static void test_copy(struct migrate_copy_provider *prov,
-		      struct migrate_copy_req *req)
+static void test_copy(struct migrate_offload_provider *prov,
+		      struct migrate_offload_req *req)
 {
 	unsigned int i, fail = READ_ONCE(fail_every);
 	unsigned int decline = READ_ONCE(decline_every);
@@ -65,7 +65,7 @@ static void test_copy(struct migrate_copy_provider *prov,
 		usleep_range(delay, delay + delay / 4 + 1);
 
 	for (i = 0; i < req->nr; i++) {
-		struct migrate_copy_item *it = req->items[i];
+		struct migrate_offload_item *it = req->items[i];
 		unsigned int n = atomic_inc_return(&offered);
 		long p;
 
@@ -86,7 +86,7 @@ static void test_copy(struct migrate_copy_provider *prov,
 	}
 }
 
-static struct migrate_copy_provider test_provider = {
+static struct migrate_offload_provider test_provider = {
 	.name = "test",
 	.owner = THIS_MODULE,
 	.copy = test_copy,

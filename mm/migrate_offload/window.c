@@ -42,11 +42,11 @@ void migrate_offload_window_start(struct migrate_offload_window *w)
  * @it: its item in the batch copy, or NULL if the CPU copied it apart
  * @order: its order
  *
- * Called by migration with the batch from migrate_copy_batch_get() still
+ * Called by migration with the batch from migrate_offload_batch_get() still
  * held, so the provider recorded in @it is still there.
  */
 void __migrate_offload_window_folio(struct migrate_offload_window *w,
-				    const struct migrate_copy_item *it,
+				    const struct migrate_offload_item *it,
 				    unsigned int order)
 {
 	struct migrate_offload_entry *e = it && it->by ? it->by :

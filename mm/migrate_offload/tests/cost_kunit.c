@@ -15,11 +15,11 @@
 
 struct kc_ctx {
 	struct mo_cost_class cpu[MO_COST_CLASSES];
-	struct migrate_copy_provider prov;
+	struct migrate_offload_provider prov;
 };
 
-static void kc_copy(struct migrate_copy_provider *prov,
-		    struct migrate_copy_req *req)
+static void kc_copy(struct migrate_offload_provider *prov,
+		    struct migrate_offload_req *req)
 {
 	unsigned int i;
 
@@ -46,11 +46,11 @@ static void kc_cpu_set(u64 ps_per_byte)
 
 static struct migrate_offload_entry *
 kc_register(struct kunit *test, const char *name,
-	    const struct migrate_copy_estimate *est)
+	    const struct migrate_offload_estimate *est)
 {
 	struct kc_ctx *ctx = test->priv;
 
-	ctx->prov = (struct migrate_copy_provider) {
+	ctx->prov = (struct migrate_offload_provider) {
 		.name = name,
 		.kind = MIGRATE_COPY_DMA,
 		.rating = 1,
@@ -175,7 +175,7 @@ static void slow_provider_dropped_and_retried(struct kunit *test)
  */
 static void starts_from_estimate(struct kunit *test)
 {
-	const struct migrate_copy_estimate est = {
+	const struct migrate_offload_estimate est = {
 		.call_ns = 20000, .folio_ns = 4096, .ps_per_byte = 100,
 	};
 	struct migrate_offload_entry *e = kc_register(test, "kc-est", &est);

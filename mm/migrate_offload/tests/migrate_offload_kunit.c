@@ -22,7 +22,7 @@
 
 /* A fake provider: records what it was offered, copies or fails. */
 struct kt_prov {
-	struct migrate_copy_provider prov;
+	struct migrate_offload_provider prov;
 	unsigned int calls;
 	unsigned int seen;
 	unsigned int call_sizes[KT_MAX_SEEN];
@@ -34,8 +34,8 @@ struct kt_prov {
 	struct completion *release;
 };
 
-static void kt_copy(struct migrate_copy_provider *prov,
-		    struct migrate_copy_req *req)
+static void kt_copy(struct migrate_offload_provider *prov,
+		    struct migrate_offload_req *req)
 {
 	struct kt_prov *kp = container_of(prov, struct kt_prov, prov);
 	unsigned int i;
@@ -49,7 +49,7 @@ static void kt_copy(struct migrate_copy_provider *prov,
 	kp->calls++;
 	kp->seen += req->nr;
 	for (i = 0; i < req->nr; i++) {
-		struct migrate_copy_item *it = req->items[i];
+		struct migrate_offload_item *it = req->items[i];
 		long p;
 
 		if (kp->decline) {
@@ -74,7 +74,7 @@ static void kt_copy(struct migrate_copy_provider *prov,
 }
 
 static void kt_init(struct kt_prov *kp, const char *name,
-		    enum migrate_copy_kind kind, int rating)
+		    enum migrate_offload_kind kind, int rating)
 {
 	memset(kp, 0, sizeof(*kp));
 	kp->prov.name = name;
@@ -151,7 +151,7 @@ static void chain_by_hint(struct kunit *test)
 	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
 	struct mo_policy saved, pol = { .type = MIGRATE_HINT_DMA };
 	const char *names[MO_MAX_CHAIN];
-	struct migrate_copy_floor floor;
+	struct migrate_offload_floor floor;
 	unsigned int order;
 
 	kt_init(&kt_thr, "kt-thr", MIGRATE_COPY_CPU_THREADS, 100);
@@ -429,7 +429,7 @@ static void knob_parse(struct kunit *test)
 
 /* A batch of real folios with known contents. */
 struct kt_batch {
-	struct migrate_copy_batch *b;
+	struct migrate_offload_batch *b;
 	unsigned int nr;
 };
 
@@ -478,7 +478,7 @@ static int kt_batch_alloc(struct kunit *test, struct kt_batch *kb,
 		return -ENOMEM;
 	kb->nr = 0;
 	for (i = 0; i < nr; i++) {
-		struct migrate_copy_item *it = &kb->b->items[i];
+		struct migrate_offload_item *it = &kb->b->items[i];
 
 		it->src = kt_folio_alloc(orders[i], src_nid);
 		it->dst = kt_folio_alloc(orders[i], dst_nid);
@@ -514,7 +514,7 @@ static void kt_expect_copied(struct kunit *test, struct kt_batch *kb)
 	unsigned int i;
 
 	for (i = 0; i < kb->nr; i++) {
-		struct migrate_copy_item *it = &kb->b->items[i];
+		struct migrate_offload_item *it = &kb->b->items[i];
 
 		KUNIT_EXPECT_EQ(test, it->status, 0);
 		KUNIT_EXPECT_TRUE_MSG(test, kt_same(it->src, it->dst),
@@ -652,8 +652,8 @@ struct kt_stream {
 	unsigned int finished;
 };
 
-static void kt_stream_submit(struct migrate_copy_provider *prov,
-			     struct migrate_copy_req *req)
+static void kt_stream_submit(struct migrate_offload_provider *prov,
+			     struct migrate_offload_req *req)
 {
 	unsigned int i;
 
@@ -661,11 +661,11 @@ static void kt_stream_submit(struct migrate_copy_provider *prov,
 		req->items[i]->status = i % 4 == 3 ? -EOPNOTSUPP : -EINPROGRESS;
 }
 
-static void kt_stream_wait(struct migrate_copy_provider *prov,
-			   struct migrate_copy_req *req, unsigned int i)
+static void kt_stream_wait(struct migrate_offload_provider *prov,
+			   struct migrate_offload_req *req, unsigned int i)
 {
 	struct kt_stream *ks = container_of(prov, struct kt_stream, kp.prov);
-	struct migrate_copy_item *it = req->items[i];
+	struct migrate_offload_item *it = req->items[i];
 
 	if (ks->nr_waited < KT_MAX_SEEN)
 		ks->waited[ks->nr_waited] = i;
@@ -679,8 +679,8 @@ static void kt_stream_wait(struct migrate_copy_provider *prov,
 	it->status = 0;
 }
 
-static void kt_stream_finish(struct migrate_copy_provider *prov,
-			     struct migrate_copy_req *req)
+static void kt_stream_finish(struct migrate_offload_provider *prov,
+			     struct migrate_offload_req *req)
 {
 	struct kt_stream *ks = container_of(prov, struct kt_stream, kp.prov);
 	unsigned int i;
@@ -727,7 +727,7 @@ static void stream_commits_in_order(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, kb.b->stream.by, ks.kp.prov.entry);
 	KUNIT_EXPECT_EQ(test, ks.kp.calls, 0);
 	for (i = 0; i < nr; i++) {
-		struct migrate_copy_item *it = &kb.b->items[i];
+		struct migrate_offload_item *it = &kb.b->items[i];
 
 		/* Declined at submit: the CPU copied it at once. */
 		if (i % 4 == 3) {
@@ -740,7 +740,7 @@ static void stream_commits_in_order(struct kunit *test)
 	}
 	/* Commit all but the last, in order, as migration does. */
 	for (i = 0; i < last; i++) {
-		struct migrate_copy_item *it = &kb.b->items[i];
+		struct migrate_offload_item *it = &kb.b->items[i];
 
 		migrate_offload_copy_folio(kb.b, it);
 		KUNIT_EXPECT_EQ(test, it->status, 0);
@@ -844,7 +844,7 @@ static void kt_final_error(struct kunit *test, int err)
 
 	migrate_offload_copy(kb.b);
 	for (i = 0; i < nr; i++) {
-		struct migrate_copy_item *it = &kb.b->items[i];
+		struct migrate_offload_item *it = &kb.b->items[i];
 
 		if (i % 3) {
 			KUNIT_EXPECT_EQ(test, it->status, 0);
@@ -951,9 +951,9 @@ static void unregister_in_flight(struct kunit *test)
 static void threads_provider_copies(struct kunit *test)
 {
 	static const unsigned int orders[] = { 9, 0, 4, 0, 9, 2, 0 };
-	struct migrate_copy_item *ptrs[ARRAY_SIZE(orders)];
-	struct migrate_copy_req req = { .reason = MR_SYSCALL };
-	struct migrate_copy_provider *prov = NULL;
+	struct migrate_offload_item *ptrs[ARRAY_SIZE(orders)];
+	struct migrate_offload_req req = { .reason = MR_SYSCALL };
+	struct migrate_offload_provider *prov = NULL;
 	struct migrate_offload_entry *e;
 	struct kt_batch kb;
 	unsigned int i;
@@ -985,7 +985,7 @@ static void threads_provider_copies(struct kunit *test)
 static void floor_and_budget(struct kunit *test)
 {
 	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
-	struct migrate_copy_floor floor;
+	struct migrate_offload_floor floor;
 	unsigned int order = 0;
 	struct kt_prov a, b;
 
@@ -1034,14 +1034,14 @@ static void floor_and_budget(struct kunit *test)
 static void batch_pool(struct kunit *test)
 {
 	unsigned int max = num_possible_cpus(), n = 0, i, j;
-	struct migrate_copy_batch **got, *b;
+	struct migrate_offload_batch **got, *b;
 	struct kt_prov kp;
 
 	kt_init(&kp, "kt-pool", MIGRATE_COPY_DMA, 10);
 	kt_register(test, &kp);		/* enabling allocates them */
 	got = kunit_kcalloc(test, max + 1, sizeof(*got), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, got);
-	while (n <= max && (got[n] = migrate_copy_batch_get()))
+	while (n <= max && (got[n] = migrate_offload_batch_get()))
 		n++;
 	/* A migration running meanwhile may hold one. */
 	KUNIT_EXPECT_GE(test, n, 1);
@@ -1050,10 +1050,10 @@ static void batch_pool(struct kunit *test)
 		for (j = 0; j < i; j++)
 			KUNIT_EXPECT_PTR_NE(test, got[i], got[j]);
 	for (i = 0; i < n; i++)
-		migrate_copy_batch_put(got[i]);
-	b = migrate_copy_batch_get();
+		migrate_offload_batch_put(got[i]);
+	b = migrate_offload_batch_get();
 	KUNIT_EXPECT_NOT_NULL(test, b);
-	migrate_copy_batch_put(b);
+	migrate_offload_batch_put(b);
 	kt_unregister(&kp);
 }
 
@@ -1064,7 +1064,7 @@ static void copy_ahead(struct kunit *test)
 				     .provider = "kt-ahead" };
 	unsigned int nr = ARRAY_SIZE(kt_orders);
 	unsigned int parts = READ_ONCE(mo_batch_parts);
-	struct migrate_copy_floor floor;
+	struct migrate_offload_floor floor;
 	struct kt_prov kp;
 	struct kt_batch kb;
 
@@ -1128,7 +1128,7 @@ static void kt_cost_of(struct kunit *test, unsigned int order, unsigned int nr,
 		       const struct migrate_hint *hint)
 {
 	u64 plain = 0, batch = 0, wanted = 0, t;
-	struct migrate_copy_floor floor;
+	struct migrate_offload_floor floor;
 	struct kt_batch kb[2] = {};
 	unsigned int *orders, i, r, p, parts, per;
 
