@@ -128,11 +128,15 @@ measure() { # measure SIZE_KB MIB KIND [MEMORY [FROM TO]]
 	c0=$(copy_us)
 	# On node 0's CPUs, as the buffer: only the timed move copies, and
 	# helper threads placed on the destination node get its CPUs.
-	ns=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" -k "${4:-anon}" \
+	raw=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" -k "${4:-anon}" \
 		-f "${5:-0}" -t "${6:-1}" |
-		sed -n 's/^raw:.* ns=//p')
-	[ -n "$ns" ] || { echo "# migrate_bench failed: $s ${4:-anon} $1 KiB x $2 MiB"; return 1; }
-	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 ))"
+		sed -n 's/^raw: //p')
+	ns=${raw##* ns=}
+	[ -n "$raw" ] && [ -n "$ns" ] || { echo "# migrate_bench failed: $s ${4:-anon} $1 KiB x $2 MiB"; return 1; }
+	# whole_src/whole_dst: percent of the pages in folios of the size
+	# asked for before and after the move (base pages move slower).
+	whole=$(echo "$raw" | sed -n 's/.*\(whole_src=[-0-9]* whole_dst=[-0-9]*\).*/\1/p')
+	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 )) $whole"
 }
 
 # hugetlb pages of SIZE_KB on nodes: hugetlb SIZE_KB COUNT NODE...; the
