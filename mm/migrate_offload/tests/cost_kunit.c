@@ -7,6 +7,7 @@
  * The CPU's own estimates are set for each case and put back after it.
  */
 #include <kunit/test.h>
+#include <linux/math64.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
 #include <linux/timekeeping.h>
@@ -100,7 +101,7 @@ static void converges(struct kunit *test)
 	for (i = 0; i < 200; i++) {
 		u64 bytes = (u64)SZ_1M << (i % 6);
 
-		mo_cost_sample(e, c, bytes, 50000 + bytes * 200 / 1000);
+		mo_cost_sample(e, c, bytes, 50000 + div_u64(bytes * 200, 1000));
 	}
 	KUNIT_EXPECT_TRUE_MSG(test, kc_near(e->cost[c].ps_per_byte, 200, 10),
 			      "ps_per_byte %llu", e->cost[c].ps_per_byte);
@@ -213,7 +214,7 @@ static void ties_and_cpu_refresh(struct kunit *test)
 		mo_cost_sample(e, c, bytes, bytes);
 	KUNIT_EXPECT_FALSE(test, mo_cost_choose(e, c, bytes));
 	for (i = 0; i < 16; i++)
-		mo_cost_sample(e, c, bytes, bytes * 9 / 10);
+		mo_cost_sample(e, c, bytes, div_u64(bytes * 9, 10));
 	KUNIT_EXPECT_FALSE(test, mo_cost_choose(e, c, bytes));
 
 	/* Twice as fast: chosen, but for one call in MO_COST_CPU_EVERY. */
