@@ -372,38 +372,40 @@ static ssize_t helper_time_us_show(struct kobject *kobj,
 
 static struct kobj_attribute helper_time_us_attr = __ATTR_RO(helper_time_us);
 
-static ssize_t helpers_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
+/* The counters: read-only, one value each. */
+struct mt_counter {
+	struct kobj_attribute attr;
+	atomic64_t *val;
+};
+
+static ssize_t mt_counter_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&mt_helpers));
+	struct mt_counter *c = container_of(attr, struct mt_counter, attr);
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(c->val));
 }
 
-static struct kobj_attribute helpers_attr = __ATTR_RO(helpers);
+#define MT_COUNTER(_name, _val)						\
+	{								\
+		.attr = __ATTR(_name, 0444, mt_counter_show, NULL),	\
+		.val = &(_val),						\
+	}
 
-static ssize_t busy_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&mt_busy));
-}
-
-static struct kobj_attribute busy_attr = __ATTR_RO(busy);
-
-static ssize_t quota_bound_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&mt_quota_bound));
-}
-
-static struct kobj_attribute quota_bound_attr = __ATTR_RO(quota_bound);
+static struct mt_counter mt_counters[] = {
+	MT_COUNTER(helpers, mt_helpers),
+	MT_COUNTER(busy, mt_busy),
+	MT_COUNTER(quota_bound, mt_quota_bound),
+};
 
 static struct attribute *mt_attrs[] = {
 	&threads_attr.attr,
 	&chunk_size_attr.attr,
 	&placement_attr.attr,
 	&helper_time_us_attr.attr,
-	&helpers_attr.attr,
-	&busy_attr.attr,
-	&quota_bound_attr.attr,
+	&mt_counters[0].attr.attr,
+	&mt_counters[1].attr.attr,
+	&mt_counters[2].attr.attr,
 	NULL
 };
 
