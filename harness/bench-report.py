@@ -37,10 +37,11 @@ def paired(base, other):
 
 
 def not_whole(r):
-    """A round whose memory was not all in folios of its size (older
-    logs do not say: taken as whole)."""
-    return (int(r.get("whole_src", 100)) < 100 or
-            int(r.get("whole_dst", 100)) < 100 or int(r.get("split", 0)) > 0)
+    """A round whose memory was not all in folios of its size. Older logs
+    do not say, and hugetlb rounds say -1 (hugetlb pages are never
+    split): both taken as whole."""
+    return (0 <= int(r.get("whole_src", 100)) < 100 or
+            0 <= int(r.get("whole_dst", 100)) < 100 or int(r.get("split", 0)) > 0)
 
 
 def control(rows):

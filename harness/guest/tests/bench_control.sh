@@ -5,6 +5,7 @@
 # (harness/bench.sh), so that the ratio between them shows how much boot
 # to boot placement and host noise alone move a number. One "control"
 # line per measurement. Numbers from TCG emulation.
+. /tests/bench_lib.sh
 REPS=${MO_BENCH_CONTROL_REPS:-3}
 for kv in $(cat /proc/cmdline); do
 	case $kv in
@@ -21,17 +22,7 @@ for r in $(seq "$REPS"); do
 		mb=256
 		[ $sz = 4 ] && mb=64
 		echo 1 > /proc/sys/vm/compact_memory
-		s0=$(sed -n 's/^thp_migration_split //p' /proc/vmstat)
-		raw=$(numactl --cpunodebind=0 migrate_bench -m $mb -r 1 -s $sz |
-			sed -n 's/^raw: //p')
-		ns=${raw##* ns=}
-		[ -n "$raw" ] && [ -n "$ns" ] || { fails=$((fails + 1)); continue; }
-		# How much of it moved as folios of the size asked for: a 2 MiB
-		# move that found no THP (at the fault or at the destination,
-		# where migration splits it) moves base pages, several times
-		# slower; the report tells such rounds apart.
-		whole=$(echo "$raw" | sed -n 's/.*\(whole_src=[-0-9]* whole_dst=[-0-9]*\).*/\1/p')
-		split=$(( $(sed -n 's/^thp_migration_split //p' /proc/vmstat) - s0 ))
+		bench_move $sz $mb || { fails=$((fails + 1)); continue; }
 		echo "control boot=${BOOT:-0} kernel=$kernel round=$r size_kb=$sz mib=$mb $whole split=$split ns=$ns"
 	done
 done

@@ -10,6 +10,7 @@
 # report.py turns them into tables and a plot. Numbers come from TCG
 # emulation (and an emulated DMA engine that copies with host memcpy):
 # compare ratios within one run only.
+. /tests/bench_lib.sh
 MB=${MO_BENCH_MB:-256}
 REPS=${MO_BENCH_REPS:-3}
 SIZES=${MO_BENCH_SIZES:-4 16 64 256 1024 2048}
@@ -117,26 +118,15 @@ setup() {
 	esac
 }
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-
 measure() { # measure SIZE_KB MIB KIND [MEMORY [FROM TO]]
 	# Start from compacted memory: whether node 1 still has free 2 MiB
 	# blocks (or the THPs must be split and moved page by page) would
 	# otherwise depend on what the setups before left behind.
 	echo 1 > /proc/sys/vm/compact_memory
-	s0=$(vmstat thp_migration_split)
 	c0=$(copy_us)
-	# On node 0's CPUs, as the buffer: only the timed move copies, and
-	# helper threads placed on the destination node get its CPUs.
-	raw=$(numactl --cpunodebind=0 migrate_bench -m "$2" -r 1 -s "$1" -k "${4:-anon}" \
-		-f "${5:-0}" -t "${6:-1}" |
-		sed -n 's/^raw: //p')
-	ns=${raw##* ns=}
-	[ -n "$raw" ] && [ -n "$ns" ] || { echo "# migrate_bench failed: $s ${4:-anon} $1 KiB x $2 MiB"; return 1; }
-	# whole_src/whole_dst: percent of the pages in folios of the size
-	# asked for before and after the move (base pages move slower).
-	whole=$(echo "$raw" | sed -n 's/.*\(whole_src=[-0-9]* whole_dst=[-0-9]*\).*/\1/p')
-	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$(( $(vmstat thp_migration_split) - s0 )) $whole"
+	bench_move "$1" "$2" -k "${4:-anon}" -f "${5:-0}" -t "${6:-1}" ||
+		{ echo "# migrate_bench failed: $s ${4:-anon} $1 KiB x $2 MiB"; return 1; }
+	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$split $whole"
 }
 
 # hugetlb pages of SIZE_KB on nodes: hugetlb SIZE_KB COUNT NODE...; the

@@ -107,13 +107,14 @@ static void use_shmem_order(int order)
 /*
  * Percent of @b's pages in folios of @order, or -1 when it cannot be
  * read: a 2 MiB move that found no THP on either side moves base pages,
- * several times slower, and a benchmark must be able to tell.
+ * several times slower, and a benchmark must be able to tell. hugetlb
+ * pages are never split and kpageflags does not show them as THPs.
  */
 static int whole_pct(const struct nm_buf *b, int order)
 {
 	int orders[32];
 
-	if (nm_folio_orders(b, orders, 32) < 0)
+	if (kind == MEM_HUGETLB || nm_folio_orders(b, orders, 32) < 0)
 		return -1;
 	return (int)(100 * ((unsigned long)orders[order] << order) /
 		     b->nr_pages);
