@@ -23,7 +23,7 @@ for r in $(seq "$REPS"); do
 		[ $sz = 4 ] && mb=64
 		echo 1 > /proc/sys/vm/compact_memory
 		bench_move $sz $mb || { fails=$((fails + 1)); continue; }
-		echo "control boot=${BOOT:-0} kernel=$kernel round=$r size_kb=$sz mib=$mb $whole split=$split ns=$ns"
+		echo "control boot=${BOOT:-0} kernel=$kernel round=$r size_kb=$sz mib=$mb $whole split=$split busy=$busy ipi=$ipi ns=$ns"
 	done
 done
 if [ $fails = 0 ]; then echo "ok 1 control"; else echo "not ok 1 control # $fails failed moves"; fi

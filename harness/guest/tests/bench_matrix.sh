@@ -126,7 +126,7 @@ measure() { # measure SIZE_KB MIB KIND [MEMORY [FROM TO]]
 	c0=$(copy_us)
 	bench_move "$1" "$2" -k "${4:-anon}" -f "${5:-0}" -t "${6:-1}" ||
 		{ echo "# migrate_bench failed: $s ${4:-anon} $1 KiB x $2 MiB"; return 1; }
-	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$split $whole"
+	echo "row kind=$3 kernel=$kernel round=$round setup=$s mem=${4:-anon} size_kb=$1 mib=$2 ns=$ns copy_us=$(( $(copy_us) - c0 )) split=$split busy=$busy ipi=$ipi $whole"
 }
 
 # hugetlb pages of SIZE_KB on nodes: hugetlb SIZE_KB COUNT NODE...; the

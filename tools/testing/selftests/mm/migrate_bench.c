@@ -5,11 +5,15 @@
  * by word after every move, so a fast but wrong kernel cannot win.
  *
  *   migrate_bench [-m MiB] [-r reps] [-s KiB,KiB,...] [-f node] [-t node]
- *                 [-k anon|shmem|hugetlb]
+ *                 [-k anon|shmem|hugetlb] [-M]
  *
  * -k says what memory moves: anonymous (the default), shmem (a memfd,
  * with shmem THPs when the size is 2 MiB) or hugetlb pages of the size
  * asked for (which must be reserved on both nodes beforehand).
+ *
+ * -M writes "mark: begin" and "mark: end" lines to stderr around each
+ * timed move, for an observer outside (an emulator's host) to tell what
+ * ran while it did.
  *
  * Prints a table and one "raw:" line per repetition for scripts, and at
  * the end its own CPU time ("rusage:").
@@ -32,6 +36,7 @@
 
 enum mem_kind { MEM_ANON, MEM_SHMEM, MEM_HUGETLB };
 static enum mem_kind kind = MEM_ANON;
+static bool mark;
 
 #define MAX_SIZES	16
 #define MAX_REPS	64
@@ -157,10 +162,14 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 		if (nm_move(&b, src, &misplaced) || misplaced)
 			goto fail;
 		whole_src = whole_pct(&b, order);
+		if (mark)
+			fprintf(stderr, "mark: begin size_kb=%lu rep=%d\n", kib, r);
 		t = now_s();
 		if (nm_move(&b, dst, NULL))
 			goto fail;
 		secs[r] = now_s() - t;
+		if (mark)
+			fprintf(stderr, "mark: end size_kb=%lu rep=%d\n", kib, r);
 		if (nm_misplaced(&b, dst))
 			goto fail;
 		bad = nm_verify(&b, kib, NULL);
@@ -203,7 +212,7 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	char *tok;
 
-	while ((opt = getopt(argc, argv, "m:r:s:f:t:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:s:f:t:k:M")) != -1) {
 		switch (opt) {
 		case 'm':
 			total = strtoul(optarg, NULL, 0) << 20;
@@ -233,11 +242,14 @@ int main(int argc, char **argv)
 			else
 				goto usage;
 			break;
+		case 'M':
+			mark = true;
+			break;
 		default:
 usage:
 			fprintf(stderr, "usage: %s [-m MiB] [-r reps] %s %s\n",
 				argv[0], "[-s KiB,...] [-f node] [-t node]",
-				"[-k anon|shmem|hugetlb]");
+				"[-k anon|shmem|hugetlb] [-M]");
 			return 2;
 		}
 	}
