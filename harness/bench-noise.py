@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""bench-noise.py LOG OUT: watch a guest running guest/tests/bench_noise.sh
-from the host, then say what ran while each timed move did.
+"""bench-noise.py LOG OUT: watch a guest running guest/tests/bench_control.sh
+with mo.bench_mark=1 from the host, then say what ran while each timed
+move did.
 
-Waits for the QEMU process whose command line has mo.plan=bench_noise,
+Waits for the QEMU process whose command line has mo.bench_mark=1,
 then until it exits: reads LOG (its console) as it grows, and at each
 "mark: begin" and "mark: end" line (migrate_bench -M, around each timed
 move_pages()) snapshots every QEMU thread's /proc schedstat (time run,
@@ -34,7 +35,7 @@ def qemu_pid():
         except OSError:
             continue
         if cmd and cmd[0].endswith(b"qemu-system-x86_64") and \
-                any(b"mo.plan=bench_noise" in a for a in cmd):
+                any(b"mo.bench_mark=1" in a for a in cmd):
             return int(pid)
     return None
 
@@ -111,7 +112,7 @@ def watch(log, pid):
             elif "mark: end" in line and begin:
                 moves.append(delta(begin, snapshot(pid)))
                 begin = None
-            m = re.search(r"^noise (.*)$", line.strip())
+            m = re.search(r"^control (.*)$", line.strip())
             if m:
                 noise.append(dict(kv.split("=", 1) for kv in m.group(1).split()))
         if not alive:
@@ -173,7 +174,7 @@ def main():
         pid = qemu_pid()
         time.sleep(0.1)
     if pid is None:
-        sys.exit("bench-noise: no QEMU running bench_noise")
+        sys.exit("bench-noise: no QEMU running a marked control")
     moves, noise = watch(log, pid)
     if not moves:
         sys.exit("bench-noise: no marked moves in %s" % log)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # bench-noise.sh [vanilla|bench ...]: where the benchmark's round-to-round
 # noise comes from. Boots each kernel (default: both) with the benchmark's
-# guest and runs guest/tests/bench_noise.sh (MO_NOISE_ROUNDS rounds,
-# default 8, of a 2 MiB and a 4 KiB move), while bench-noise.py watches
+# guest and runs the control (guest/tests/bench_control.sh, with
+# MO_NOISE_ROUNDS rounds, default 8, of a 4 KiB and a 2 MiB move, each
+# marked on the console), while bench-noise.py watches
 # QEMU's threads from the host. Writes results/noise-KERNEL.txt: per move
 # the guest's time and what ran on the host meanwhile. A diagnostic, not
 # a check: it asserts nothing. Numbers from TCG emulation.
@@ -25,7 +26,7 @@ for k in $kernels; do
 	# As bench.sh boots them, but with named QEMU threads.
 	MO_SDXI_ADVERSARY=0 MO_INITRD=$MO_OUT/bench/initramfs.cpio.gz MO_PREALLOC=1 \
 	MO_QEMU_ARGS="-name mo-noise,debug-threads=on" \
-	MO_APPEND="mo.noise_rounds=$rounds" \
-		"$MO_HARNESS/vm.sh" "$k" bench_noise "noise-$k" 1800 || true
+	MO_APPEND="mo.bench_control_reps=$rounds mo.bench_mark=1" \
+		"$MO_HARNESS/vm.sh" "$k" bench_control "noise-$k" 1800 || true
 	wait "$watcher" || die "bench-noise.py found nothing to report for $k; see $log"
 done

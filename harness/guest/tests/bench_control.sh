@@ -5,12 +5,16 @@
 # (harness/bench.sh), so that the ratio between them shows how much boot
 # to boot placement and host noise alone move a number. One "control"
 # line per measurement. Numbers from TCG emulation.
+# With mo.bench_mark=1, migrate_bench marks each timed move on the console
+# ("mark: begin" / "mark: end") for harness/bench-noise.sh, which watches
+# QEMU's threads from the host meanwhile.
 . /tests/bench_lib.sh
-REPS=${MO_BENCH_CONTROL_REPS:-3}
+REPS=${MO_BENCH_CONTROL_REPS:-9}
 for kv in $(cat /proc/cmdline); do
 	case $kv in
 	mo.bench_control_reps=*) REPS=${kv#*=} ;;
 	mo.boot=*) BOOT=${kv#*=} ;;
+	mo.bench_mark=1) MARK=-M ;;
 	esac
 done
 kernel=vanilla
@@ -22,7 +26,7 @@ for r in $(seq "$REPS"); do
 		mb=256
 		[ $sz = 4 ] && mb=64
 		echo 1 > /proc/sys/vm/compact_memory
-		bench_move $sz $mb || { fails=$((fails + 1)); continue; }
+		bench_move $sz $mb ${MARK:-} || { fails=$((fails + 1)); continue; }
 		echo "control boot=${BOOT:-0} kernel=$kernel round=$r size_kb=$sz mib=$mb $whole split=$split busy=$busy ipi=$ipi ns=$ns"
 	done
 done
