@@ -92,6 +92,7 @@ def watch(log, pid):
     moves = []
     noise = []
     begin = None
+    begin_read = reads = 0
     pos = 0
     part = ""
     while True:
@@ -104,13 +105,19 @@ def watch(log, pid):
         except OSError:
             data = ""
         part += data
+        reads += 1
         lines = part.split("\n")
         part = lines.pop()
         for line in lines:
+            # Both marks in one read: the move ran between two polls,
+            # and the snapshots would say nothing of it.
             if "mark: begin" in line:
                 begin = snapshot(pid)
+                begin_read = reads
             elif "mark: end" in line and begin:
-                moves.append(delta(begin, snapshot(pid)))
+                d = delta(begin, snapshot(pid))
+                d["blind"] = begin_read == reads
+                moves.append(d)
                 begin = None
             m = re.search(r"^control (.*)$", line.strip())
             if m:
@@ -126,7 +133,10 @@ def ms(ns):
 
 def report(moves, noise, out):
     rows = []
+    blind = sum(1 for mv in moves if mv["blind"])
     for mv, nz in zip(moves, noise):
+        if mv["blind"]:
+            continue
         vcpus = sorted((n for n in mv["per"] if "/TCG" in n),
                        key=lambda n: -mv["per"][n][0])
         mover = vcpus[0] if vcpus else "-"
@@ -159,6 +169,8 @@ def report(moves, noise, out):
             s = [sum(r[3]["per"].get(n, (0, 0))[i] for r in slow) for i in (0, 1)]
             lines.append("#   %-24s fast %6s/%-6s slow %6s/%-6s" % (
                 n, ms(f[0]), ms(f[1]), ms(s[0]), ms(s[1])))
+    if blind:
+        lines.append("# %d moves left out: both of their marks came in one poll" % blind)
     if len(moves) != len(noise):
         lines.append("# WARNING: %d marked moves, %d noise lines" % (len(moves), len(noise)))
     with open(out, "w") as f:
