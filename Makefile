@@ -5,13 +5,15 @@
 
 H := harness
 
-.PHONY: help deps run check shell bench kernel guest qemu static test series series-check clean-cache
+.PHONY: help deps run check shell bench bench-noise kernel guest qemu static test series series-check clean-cache
 
 help:
 	@echo "make run      build and boot the patched kernel, show the demo"
 	@echo "make check    every test and static check; ends with 'N passed, N failed'"
 	@echo "make shell    boot the guest with an interactive shell"
 	@echo "make bench    benchmark against the unpatched kernel (QUICK=1: under 10 min)"
+	@echo "make bench-noise  what ran on the host during each benchmark move"
+	@echo "              (a diagnostic: results/noise-*.txt)"
 	@echo "make test T=a,b  boot once and run only guest tests a,b (harness/guest/tests)"
 	@echo "make kernel   assemble the tree and build the test kernel"
 	@echo "make guest    build the test programs and the initramfs"
@@ -53,6 +55,9 @@ static: kernel
 
 bench: deps
 	@MO_BENCH_QUICK=$(QUICK) $(H)/bench.sh
+
+bench-noise: deps
+	@$(H)/bench-noise.sh
 
 series: deps
 	@$(H)/series.sh

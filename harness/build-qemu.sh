@@ -4,7 +4,9 @@
 # (fetch-qemu.sh) with our device models added under hw/misc: the SDXi
 # engine (harness/qemu/sdxi.c, see sdxi-model.md; device "sdxi") and the
 # AMD PTDMA engine (harness/qemu/ptdma.c, see ptdma-model.md; device
-# "amd-ptdma"). Installs the binary as $MO_QEMU_BIN (lib.sh), which vm.sh
+# "amd-ptdma"), and harness/qemu/tcg-tlb-min.diff (MO_TCG_TLB_MIN_BITS: a
+# floor on the size of TCG's software TLB, for the benchmark). Installs
+# the binary as $MO_QEMU_BIN (lib.sh), which vm.sh
 # runs. Does nothing when neither model, this script nor the pinned
 # version changed since the last build; a change of a model alone
 # rebuilds in seconds.
@@ -16,9 +18,10 @@
 . "$(dirname "$0")/lib.sh"
 
 models=(sdxi.c ptdma.c)
+diffs=(tcg-tlb-min.diff)
 bindir=$(dirname "$MO_QEMU_BIN")
 stamp=$bindir/.stamp
-want=$(cat "${models[@]/#/$MO_HARNESS/qemu/}" "$0" | sha256sum |
+want=$(cat "${models[@]/#/$MO_HARNESS/qemu/}" "${diffs[@]/#/$MO_HARNESS/qemu/}" "$0" | sha256sum |
 	cut -c1-16)-$MO_QEMU_VER
 
 # Up to date: same stamp and every model already in the source tree.
@@ -28,6 +31,10 @@ uptodate() {
 		return 1
 	for m in "${models[@]}"; do
 		cmp -s "$MO_HARNESS/qemu/$m" "$MO_QEMU_SRC/hw/misc/$m" || return 1
+	done
+	for m in "${diffs[@]}"; do
+		patch -s -R -p1 --dry-run -d "$MO_QEMU_SRC" < "$MO_HARNESS/qemu/$m" \
+			> /dev/null 2>&1 || return 1
 	done
 }
 uptodate && exit 0
@@ -55,6 +62,14 @@ add_model() {	# add_model FILE CONFIG
 }
 add_model sdxi.c SDXI
 add_model ptdma.c AMD_PTDMA
+
+# Changes to QEMU's own files, each applied once: a diff that reverses
+# cleanly is in.
+for d in "${diffs[@]}"; do
+	patch -s -R -p1 --dry-run -d "$src" < "$MO_HARNESS/qemu/$d" > /dev/null 2>&1 ||
+		patch -s -p1 -d "$src" < "$MO_HARNESS/qemu/$d" ||
+		die "qemu: $d does not apply to $src"
+done
 
 # Only what the test guest needs: x86 system emulation under TCG, user
 # networking (q35's default NIC) and nothing else.

@@ -15,7 +15,7 @@ pkgs=(build-essential flex bison bc libelf-dev libssl-dev ccache cpio
       coccinelle ocaml-nox git gcc-aarch64-linux-gnu
       meson ninja-build libglib2.0-dev libpixman-1-dev pkg-config
       libslirp-dev libfdt-dev seabios ipxe-qemu qemu-system-data
-      gnuplot-nox stress-ng)
+      gnuplot-nox stress-ng patch)
 
 missing=()
 for p in "${pkgs[@]}"; do
