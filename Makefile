@@ -11,7 +11,8 @@ help:
 	@echo "make run      build and boot the patched kernel, show the demo"
 	@echo "make check    every test and static check; ends with 'N passed, N failed'"
 	@echo "make shell    boot the guest with an interactive shell"
-	@echo "make bench    benchmark against the unpatched kernel (QUICK=1: under 10 min)"
+	@echo "make bench    benchmark against the unpatched kernel (QUICK=1: under 10 min;"
+	@echo "              CONTROL=1: the control alone, results/control/)"
 	@echo "make bench-noise  what ran on the host during each benchmark move"
 	@echo "              (a diagnostic: results/noise-*.txt)"
 	@echo "make test T=a,b  boot once and run only guest tests a,b (harness/guest/tests)"
@@ -54,7 +55,7 @@ static: kernel
 	@$(H)/static-checks.sh
 
 bench: deps
-	@MO_BENCH_QUICK=$(QUICK) $(H)/bench.sh
+	@MO_BENCH_QUICK=$(QUICK) MO_BENCH_CONTROL_ONLY=$(CONTROL) $(H)/bench.sh
 
 bench-noise: deps
 	@$(H)/bench-noise.sh

@@ -188,7 +188,23 @@ def table(groups, key, unit, fmt):
     return lines
 
 
+def control_only(out, logs):
+    """bench-report.py --control OUTDIR LOG...: the control table alone,
+    into OUTDIR/control.md."""
+    crows = parse(logs, "control")
+    if not crows:
+        print("bench-report: no control rows in %s" % " ".join(logs), file=sys.stderr)
+        return 1
+    md, valid = control(crows)
+    md += ["", "Control: %s." % ("held" if valid else "INVALID")]
+    with open(out + "/control.md", "w") as f:
+        f.write("\n".join(md).lstrip("\n") + "\n")
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--control":
+        return control_only(sys.argv[2], sys.argv[3:])
     out, logs = sys.argv[1], sys.argv[2:]
     rows = parse(logs)
     crows = parse(logs, "control")

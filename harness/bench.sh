@@ -13,6 +13,11 @@
 # and the console logs, and puts the table into README.md.
 #
 #   MO_BENCH_QUICK=1   64 MiB per measurement, one round, fewer counts
+#   MO_BENCH_CONTROL_ONLY=1  the control boots alone (about 8 minutes):
+#                      results/control/ (control.md, console logs);
+#                      README.md is left alone
+#   MO_TCG_TLB_MIN_BITS  the floor on TCG's TLB size (default 14; empty:
+#                      QEMU's own sizing), see harness/qemu/tcg-tlb-min.diff
 #
 # Numbers come from TCG emulation, and the DMA engines are emulated SDXi
 # and PTDMA functions copying with the host's memcpy: only ratios within
@@ -20,6 +25,12 @@
 . "$(dirname "$0")/lib.sh"
 
 t0=$(date +%s)
+# TCG's TLB at no fewer than 2^14 entries (64 MiB of reach): with QEMU's
+# own sizing, a 2 MiB-folio move's run time on its vCPU thread ranged
+# 2.5-3x from round to round in one boot (bench-noise.sh); with this
+# floor, 1.1-1.2x in most boots, with no slower fastest round.
+export MO_TCG_TLB_MIN_BITS=${MO_TCG_TLB_MIN_BITS-14}
+control_only=${MO_BENCH_CONTROL_ONLY:-}
 if [ -n "${MO_BENCH_QUICK:-}" ]; then
 	args="mo.bench_mb=64 mo.bench_reps=1 mo.bench_counts=1,16 mo.bench_budget_mb=256 mo.bench_budgets=2,32"
 else
@@ -33,7 +44,7 @@ fi
 "$MO_HARNESS/build-guest.sh" bench
 initrd=$MO_OUT/bench/initramfs.cpio.gz
 
-out=$MO_TOP/results
+out=$MO_TOP/results${control_only:+/control}
 mkdir -p "$out"
 rm -f "$out"/console-*.log
 # Boots interleaved: vanilla, patched, vanilla, patched, ... Every boot
@@ -48,7 +59,7 @@ for i in $(seq "$boots"); do
 		# are static and need nothing but move_pages(); our modules
 		# stay unused.
 		plan=bench_control
-		if [ "$i" = 1 ]; then
+		if [ "$i" = 1 ] && [ -z "$control_only" ]; then
 			plan=$plan,bench_matrix
 			[ $k = vanilla ] || plan=$plan,bench_threads,bench_budget
 		fi
@@ -63,6 +74,15 @@ for i in $(seq "$boots"); do
 		cp "$MO_LOGS/bench-$k-$i.log" "$out/console-$k-$i.log"
 	done
 done
+
+if [ -n "$control_only" ]; then
+	python3 "$MO_HARNESS/bench-report.py" --control "$out" "$out"/console-*.log ||
+		die "no control rows"
+	secs=$(( $(date +%s) - t0 ))
+	cat "$out/control.md"
+	step "done in ${secs}s: results/control/control.md"
+	exit 0
+fi
 
 # 1 GiB hugetlb pages need a 1 GiB range free on both nodes, which only
 # boot time reliably has: a pair of boots that reserve them (on nodes 1
