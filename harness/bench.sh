@@ -28,7 +28,8 @@ t0=$(date +%s)
 # TCG's TLB at no fewer than 2^14 entries (64 MiB of reach): with QEMU's
 # own sizing, a 2 MiB-folio move's run time on its vCPU thread ranged
 # 2.5-3x from round to round in one boot (bench-noise.sh); with this
-# floor, 1.1-1.2x in most boots, with no slower fastest round.
+# floor, 1.1x in two boots of 12 rounds but for one round, and the
+# fastest rounds no slower.
 export MO_TCG_TLB_MIN_BITS=${MO_TCG_TLB_MIN_BITS-14}
 control_only=${MO_BENCH_CONTROL_ONLY:-}
 if [ -n "${MO_BENCH_QUICK:-}" ]; then

@@ -24,7 +24,14 @@ stamp=$bindir/.stamp
 want=$(cat "${models[@]/#/$MO_HARNESS/qemu/}" "${diffs[@]/#/$MO_HARNESS/qemu/}" "$0" | sha256sum |
 	cut -c1-16)-$MO_QEMU_VER
 
-# Up to date: same stamp and every model already in the source tree.
+# diff_in DIFF: is harness/qemu/DIFF applied to the source (it reverses
+# cleanly)?
+diff_in() {
+	patch -s -R -p1 --dry-run -d "$MO_QEMU_SRC" < "$MO_HARNESS/qemu/$1" \
+		> /dev/null 2>&1
+}
+
+# Up to date: same stamp and every model and diff already in the source tree.
 uptodate() {
 	local m
 	[ -x "$MO_QEMU_BIN" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] ||
@@ -33,8 +40,7 @@ uptodate() {
 		cmp -s "$MO_HARNESS/qemu/$m" "$MO_QEMU_SRC/hw/misc/$m" || return 1
 	done
 	for m in "${diffs[@]}"; do
-		patch -s -R -p1 --dry-run -d "$MO_QEMU_SRC" < "$MO_HARNESS/qemu/$m" \
-			> /dev/null 2>&1 || return 1
+		diff_in "$m" || return 1
 	done
 }
 uptodate && exit 0
@@ -63,11 +69,9 @@ add_model() {	# add_model FILE CONFIG
 add_model sdxi.c SDXI
 add_model ptdma.c AMD_PTDMA
 
-# Changes to QEMU's own files, each applied once: a diff that reverses
-# cleanly is in.
+# Changes to QEMU's own files, each applied once.
 for d in "${diffs[@]}"; do
-	patch -s -R -p1 --dry-run -d "$src" < "$MO_HARNESS/qemu/$d" > /dev/null 2>&1 ||
-		patch -s -p1 -d "$src" < "$MO_HARNESS/qemu/$d" ||
+	diff_in "$d" || patch -s -p1 -d "$src" < "$MO_HARNESS/qemu/$d" ||
 		die "qemu: $d does not apply to $src"
 done
 
