@@ -126,6 +126,47 @@ def budget(rows):
     return md
 
 
+COST = re.compile(r"framework_cost: (\d+) x order (\d+): per-folio copy (\d+) ns, "
+                  r"batch path with every provider declining (\d+) ns .*decision (\d+) ns")
+
+
+def framework_cost(paths):
+    """The KUnit case framework_cost, which every boot of the patched
+    bench kernel runs: per batch shape, the medians over the boots."""
+    got = {}
+    for path in paths:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = COST.search(line)
+                if m:
+                    nr, order, plain, batch, dec = map(int, m.groups())
+                    got.setdefault((nr, order), []).append((plain, batch, dec))
+    if not got:
+        return []
+    md = ["", "### Framework cost: the batch path with every provider declining (TCG emulation)", "",
+          "KUnit case framework_cost, run by every boot of the patched bench",
+          "kernel (no KASAN, no lockdep): the folios copied one by one with",
+          "folio_mc_copy(), against migrate_offload_copy() with a provider that",
+          "is offered and declines every folio (the CPU then copies them), best",
+          "of 5 rounds each; and the decision alone (migrate_offload_wanted()),",
+          "which is all a batch pays when no provider would take it. Medians",
+          "over the boots [min-max]; goal: under 1 % of the batch's copy.", "",
+          "| batch | boots | per-folio copy | batch path, all declining | extra | decision | decision share |",
+          "|---|---|---|---|---|---|---|"]
+    for (nr, order), v in sorted(got.items(), key=lambda kv: kv[0][1]):
+        plain = statistics.median(p for p, _, _ in v)
+        extra = [(b - p) / p * 100 for p, b, _ in v]
+        dec = statistics.median(d for _, _, d in v)
+        kb = 4 << order
+        md.append("| %d x %s | %d | %.0f us | %.0f us | %+.1f %% [%+.1f %% to %+.1f %%] | %.0f ns | %.3f %% |" %
+                  (nr, "%d MiB" % (kb >> 10) if kb >= 1024 else "%d KiB" % kb,
+                   len(v), plain / 1000,
+                   statistics.median(b for _, b, _ in v) / 1000,
+                   statistics.median(extra), min(extra), max(extra), dec,
+                   dec / plain * 100))
+    return md
+
+
 def gbps(r):
     return int(r["mib"]) * 1048576 / float(r["ns"])
 
@@ -269,6 +310,7 @@ def main():
                   "medians (target <= 1.05x): %s" %
                   (med / best[1], best[0], "ok" if med <= best[1] * 1.05 else "SLOWER"))
     md += budget(brows)
+    md += framework_cost(logs)
     cmd, valid = control(crows)
     md += cmd
     md += ["", "Control: %s." % ("held" if valid and crows else

@@ -150,10 +150,24 @@ rm -f "$log"
 timeout -k 10 "$limit" "${cmd[@]}" -display none -serial stdio -monitor none \
 	< /dev/null > "$log" 2>&1 &
 qpid=$!
+# How much of the guest's RAM (its mappings of 1 GiB and more) the host
+# backs with huge pages: an emulated access to RAM on 4 KiB host pages
+# costs host TLB misses, so a boot that got fewer huge pages (a host
+# with fragmented memory) is slower throughout. Said once booted.
+host_thp() {
+	q=$(pgrep -P "$1" 2>/dev/null | head -n 1)
+	[ -n "$q" ] || return 0
+	awk '/^[0-9a-f]+-/ { big = 0 } /^Size:/ { big = $2 >= 1048576 }
+	     big && /^Rss:/ { r += $2 } big && /^AnonHugePages:/ { h += $2 }
+	     END { if (r) printf "%d of %d MiB", h / 1024, r / 1024 }' \
+		"/proc/$q/smaps" 2>/dev/null
+}
 # Show progress while the guest runs: one line per test started.
 tail -n +1 -F --pid=$qpid "$log" 2>/dev/null | while IFS= read -r line; do
 	case $line in
-	*"@@MO BOOTED"*) step "  booted: ${line#*@@MO BOOTED }" ;;
+	*"@@MO BOOTED"*) step "  booted: ${line#*@@MO BOOTED }"
+		thp=$(host_thp $qpid)
+		[ -z "$thp" ] || step "  guest RAM in host huge pages: $thp" ;;
 	*"@@MO BEGIN"*) step "  running ${line#*@@MO BEGIN }" ;;
 	*"@@MO END"*) set -- ${line#*@@MO END }; step "  finished $1 ($2)" ;;
 	esac
