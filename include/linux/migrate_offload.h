@@ -287,6 +287,8 @@ struct migrate_offload_floor {
  * @t0: when it was submitted (ns)
  * @waited: how long migration waited for it, in submit, waits and
  *	finish (ns): what it cost the caller
+ * @cost_class: its class in the cost model, taken when it is submitted:
+ *	by the time the cost is learned, committed sources may be freed
  * @items: the items of @req
  *
  * Kept by the core (mm/migrate_offload/copy.c).
@@ -302,6 +304,7 @@ struct migrate_offload_stream {
 	u64 copied_bytes;
 	u64 t0;
 	u64 waited;
+	unsigned int cost_class;
 	struct migrate_offload_item *items[MIGRATE_COPY_BATCH_MAX];
 };
 

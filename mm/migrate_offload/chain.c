@@ -100,24 +100,27 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 
 /*
  * Under "auto", the smallest folio order for which some provider of
- * @chain might beat the CPU on a full batch; above the last order when
- * none might, and the batch is not built.
+ * @chain might beat the CPU on a full batch, on any path (the sources
+ * are not known yet); above the last order when none might, and the
+ * batch is not built.
  */
 static unsigned int mo_auto_min_order(struct migrate_offload_entry **chain,
 				      int n)
 {
-	u64 budget = READ_ONCE(mo_batch_bytes);
-	unsigned int c, order;
+	u64 budget = READ_ONCE(mo_batch_bytes), bytes;
+	unsigned int size, path, order;
 	int i;
 
-	for (c = 0; c < MO_COST_CLASSES; c++) {
-		order = mo_cost_class_min_order(c);
-		for (i = 0; i < n; i++)
-			if (mo_cost_may_win(chain[i], c,
-					    min_t(u64, budget,
-						  (u64)MIGRATE_COPY_BATCH_MAX *
-						  (PAGE_SIZE << order))))
-				return order;
+	for (size = 0; size < MO_COST_SIZES; size++) {
+		order = mo_cost_class_min_order(size);
+		bytes = min_t(u64, budget, (u64)MIGRATE_COPY_BATCH_MAX *
+					   (PAGE_SIZE << order));
+		for (path = 0; path < MO_COST_PATHS; path++)
+			for (i = 0; i < n; i++)
+				if (mo_cost_may_win(chain[i], path *
+						    MO_COST_SIZES + size,
+						    bytes))
+					return order;
 	}
 	return MAX_PAGE_ORDER + 1;
 }

@@ -149,16 +149,25 @@ static void mo_call_done(struct migrate_offload_entry *e,
 }
 
 /*
- * Teach the cost model what a call of @e cost its caller: @ns, plus the
- * CPU's price for the bytes it did not copy (the CPU copies them again).
- * A call it refused whole as busy says nothing of its speed.
+ * The cost class of @nr folios of @bytes from @first on, whose path
+ * stands for the path of them all.
+ */
+static unsigned int mo_class_of(const struct migrate_offload_item *first,
+				unsigned int nr, u64 bytes)
+{
+	return mo_cost_class(nr, bytes, folio_nid(first->src),
+			     folio_nid(first->dst));
+}
+
+/*
+ * Teach the cost model what a call of @e in class @c cost its caller:
+ * @ns, plus the CPU's price for the bytes it did not copy (the CPU copies
+ * them again). A call it refused whole as busy says nothing of its speed.
  */
 static void mo_call_cost(struct migrate_offload_entry *e,
-			 const struct migrate_offload_req *req, u64 copied_bytes,
-			 unsigned int busy, u64 ns)
+			 const struct migrate_offload_req *req, unsigned int c,
+			 u64 copied_bytes, unsigned int busy, u64 ns)
 {
-	unsigned int c = mo_cost_class(req->nr, req->bytes);
-
 	if (busy == req->nr)
 		return;
 	ns += mo_cost_predict(mo_cpu_provider.entry, c,
@@ -183,7 +192,8 @@ static void mo_call(struct migrate_offload_entry *e,
 	for (i = 0; i < req->nr; i++)
 		mo_settle(e, req->items[i], &t);
 	mo_tally_add(e, &t);
-	mo_call_cost(e, req, t.bytes, t.busy, ktime_get_ns() - t0);
+	mo_call_cost(e, req, mo_class_of(req->items[0], req->nr, req->bytes),
+		     t.bytes, t.busy, ktime_get_ns() - t0);
 	mo_call_done(e, req, t.copied, t.failed, t.declined + t.busy, t0);
 }
 
@@ -192,10 +202,11 @@ static void mo_call(struct migrate_offload_entry *e,
  * @bytes. Asked once per offer: the answer moves the model's retry and
  * refresh counters, so asking twice would skip a retry.
  */
-static bool mo_cost_ok(struct migrate_offload_entry *e, unsigned int nr,
-		       u64 bytes)
+static bool mo_cost_ok(struct migrate_offload_entry *e,
+		       const struct migrate_offload_item *first,
+		       unsigned int nr, u64 bytes)
 {
-	if (mo_cost_choose(e, mo_cost_class(nr, bytes), bytes))
+	if (mo_cost_choose(e, mo_class_of(first, nr, bytes), bytes))
 		return true;
 	mo_stat_add(e, MO_STAT_COST, 1);
 	trace_migrate_offload_fallback(e->name, nr, "cost");
@@ -232,7 +243,7 @@ static unsigned int mo_pick(struct migrate_offload_entry *e,
 		trace_migrate_offload_fallback(e->name, nr, "threshold");
 		return 0;
 	}
-	if (nr && by_cost && !mo_cost_ok(e, nr, *bytes))
+	if (nr && by_cost && !mo_cost_ok(e, out[0], nr, *bytes))
 		return 0;
 	return nr;
 }
@@ -286,7 +297,8 @@ static void mo_cpu_copy_item(struct migrate_offload_item *it, struct mo_tally *t
 	mo_settle(mo_cpu_provider.entry, it, t);
 }
 
-static void mo_cpu_done(const struct mo_tally *t, u64 t0)
+static void mo_cpu_done(const struct mo_tally *t,
+			const struct migrate_offload_item *first, u64 t0)
 {
 	struct migrate_offload_entry *e = mo_cpu_provider.entry;
 
@@ -300,13 +312,14 @@ static void mo_cpu_done(const struct mo_tally *t, u64 t0)
 	mo_stat_add(e, MO_STAT_RECOPIED, t->recopied);
 	mo_stat_add_types(e, t->types);
 	if (t->copied)
-		mo_cost_sample(e, mo_cost_class(t->copied, t->bytes), t->bytes,
-			       ktime_get_ns() - t0);
+		mo_cost_sample(e, mo_class_of(first, t->copied, t->bytes),
+			       t->bytes, ktime_get_ns() - t0);
 }
 
 /* The end of every chain: the CPU copies what nobody else did. */
 static unsigned int mo_cpu_copy_rest(struct migrate_offload_batch *b)
 {
+	struct migrate_offload_item *first = NULL;
 	struct mo_tally t = {};
 	u64 t0 = ktime_get_ns();
 	unsigned int i;
@@ -314,10 +327,12 @@ static unsigned int mo_cpu_copy_rest(struct migrate_offload_batch *b)
 	for (i = 0; i < b->nr; i++) {
 		if (b->items[i].status != -EAGAIN)
 			continue;
+		if (!first)
+			first = &b->items[i];
 		mo_cpu_copy_item(&b->items[i], &t);
 		cond_resched();
 	}
-	mo_cpu_done(&t, t0);
+	mo_cpu_done(&t, first, t0);
 	return t.copied;
 }
 
@@ -328,7 +343,7 @@ static void mo_cpu_copy_one(struct migrate_offload_item *it)
 	u64 t0 = ktime_get_ns();
 
 	mo_cpu_copy_item(it, &t);
-	mo_cpu_done(&t, t0);
+	mo_cpu_done(&t, it, t0);
 }
 
 /* Account for one folio of a stream, once its copy is over. */
@@ -370,7 +385,7 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
 	if ((max_nr && nr > max_nr) ||
 	    (caps->max_batch_bytes && bytes > caps->max_batch_bytes))
 		return false;
-	if (by_cost && !mo_cost_ok(e, nr, bytes))
+	if (by_cost && !mo_cost_ok(e, st->items[0], nr, bytes))
 		return true;
 	st->req = (struct migrate_offload_req) {
 		.items = st->items,
@@ -380,6 +395,7 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
 		.mode = b->mode,
 	};
 	st->by = e;
+	st->cost_class = mo_class_of(st->items[0], nr, bytes);
 	st->pos = 0;
 	st->copied = 0;
 	st->failed = 0;
@@ -472,7 +488,8 @@ void migrate_offload_copy_finish(struct migrate_offload_batch *batch)
 		if (it->status == -EAGAIN)
 			mo_cpu_copy_one(it);
 	}
-	mo_call_cost(e, &st->req, st->copied_bytes, st->busy, st->waited);
+	mo_call_cost(e, &st->req, st->cost_class, st->copied_bytes, st->busy,
+		     st->waited);
 	mo_call_done(e, &st->req, st->copied, st->failed, st->declined,
 		     st->t0);
 	st->by = NULL;
@@ -550,8 +567,9 @@ void migrate_offload_copy(struct migrate_offload_batch *batch)
 			   batch->nr ? folio_nid(batch->items[0].dst) :
 			   NUMA_NO_NODE, chain, &type);
 	by_cost = type == MIGRATE_HINT_AUTO;
-	if (by_cost)
-		mo_sort_by_cost(chain, n, mo_cost_class(batch->nr, bytes),
+	if (by_cost && batch->nr)
+		mo_sort_by_cost(chain, n,
+				mo_class_of(batch->items, batch->nr, bytes),
 				bytes);
 	stream = batch->may_stream && !batch->stream.by;
 	for (i = 0; i < n; i++) {

@@ -4,8 +4,14 @@
  * policy: a batch goes to a provider only when the provider is predicted
  * to copy it faster than the CPU would, by a margin.
  *
- * Each provider (the "cpu" one included) keeps, per folio size class, a
- * fixed cost per call and a cost per byte. Every completed call is a
+ * Each provider (the "cpu" one included) keeps, per class of call, a
+ * fixed cost per call and a cost per byte. A class is the size of the
+ * call's folios and its path: within a node, between nodes of the top
+ * memory tier, or to or from a lower tier (CXL, PMEM), where the slower
+ * memory sets the pace of any copy and an engine's gain over the CPU is
+ * not the one it has between DRAM nodes. The first folio of a call speaks
+ * for its path, as it speaks for the batch's destination when the chain
+ * is built: migration moves to one node at a time. Every completed call is a
  * sample: its bytes and the time its caller spent on it (for a provider
  * that copies while migration commits, the time the caller waited). A
  * folio the provider failed or declined is charged at the CPU's price,
@@ -45,6 +51,7 @@
 #include <linux/init.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/memory-tiers.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
@@ -55,8 +62,8 @@
 
 #include <trace/events/migrate_offload.h>
 
-/* Representative folio sizes of the classes, for the declared estimates. */
-static const unsigned int mo_cost_class_order[MO_COST_CLASSES] = {
+/* Representative folio sizes of the sizes, for the declared estimates. */
+static const unsigned int mo_cost_size_order[MO_COST_SIZES] = {
 	0, 4, PMD_ORDER
 };
 
@@ -64,30 +71,58 @@ static const unsigned int mo_cost_class_order[MO_COST_CLASSES] = {
 static u64 mo_cost_declared_ps(const struct migrate_offload_estimate *est,
 			       unsigned int c)
 {
-	u64 folio = PAGE_SIZE << mo_cost_class_order[c];
+	u64 folio = PAGE_SIZE << mo_cost_size_order[c % MO_COST_SIZES];
 
 	return est->ps_per_byte + div64_u64((u64)est->folio_ns * 1000, folio);
 }
 
 /**
- * mo_cost_class() - the size class of a call
+ * mo_cost_path() - the path of a copy, for the cost model
+ * @src_nid: the source's node
+ * @dst_nid: the destination's node
+ *
+ * %NUMA_NO_NODE, a side nobody can tell, counts as the top tier.
+ *
+ * Return: %MO_COST_LOCAL for one node, %MO_COST_TIER when either node is
+ * below the top memory tier, else %MO_COST_NEAR.
+ */
+unsigned int mo_cost_path(int src_nid, int dst_nid)
+{
+	if (src_nid == dst_nid)
+		return MO_COST_LOCAL;
+	if ((src_nid != NUMA_NO_NODE && !node_is_toptier(src_nid)) ||
+	    (dst_nid != NUMA_NO_NODE && !node_is_toptier(dst_nid)))
+		return MO_COST_TIER;
+	return MO_COST_NEAR;
+}
+
+/**
+ * mo_cost_class() - the class of a call
  * @nr: number of folios
  * @bytes: their size
+ * @src_nid: the node of its first source folio
+ * @dst_nid: the node of its first destination folio
  *
- * Return: 0 for base pages, 2 for PMD-sized folios and larger, else 1.
+ * Return: the size (0 for base pages, 2 for PMD-sized folios and larger,
+ * else 1) plus %MO_COST_SIZES times the path (mo_cost_path()).
  */
-unsigned int mo_cost_class(unsigned int nr, u64 bytes)
+unsigned int mo_cost_class(unsigned int nr, u64 bytes, int src_nid,
+			   int dst_nid)
 {
 	u64 avg = nr ? div_u64(bytes, nr) : PAGE_SIZE;
+	unsigned int size;
 
 	if (avg <= PAGE_SIZE)
-		return 0;
-	return ilog2(avg) - PAGE_SHIFT >= PMD_ORDER ? 2 : 1;
+		size = 0;
+	else
+		size = ilog2(avg) - PAGE_SHIFT >= PMD_ORDER ? 2 : 1;
+	return mo_cost_path(src_nid, dst_nid) * MO_COST_SIZES + size;
 }
 
 /* Smallest folio order of class @c. */
 unsigned int mo_cost_class_min_order(unsigned int c)
 {
+	c %= MO_COST_SIZES;
 	return c == 0 ? 0 : c == 1 ? 1 : PMD_ORDER;
 }
 
@@ -262,7 +297,8 @@ void mo_cost_sample(struct migrate_offload_entry *e, unsigned int c,
 	spin_unlock(&k->lock);
 	if (e == cpu && reset)
 		mo_cost_rescale(c, old_ps, k->ps_per_byte);
-	trace_migrate_offload_cost(e->name, c, bytes, pred, ns);
+	trace_migrate_offload_cost(e->name, c % MO_COST_SIZES,
+				   c / MO_COST_SIZES, bytes, pred, ns);
 }
 
 /*
@@ -450,12 +486,16 @@ void __init mo_cost_probe_cpu(void)
 		folio_put(dst);
 }
 
-static const char * const mo_cost_class_names[MO_COST_CLASSES] = {
+static const char * const mo_cost_size_names[MO_COST_SIZES] = {
 	"base", "large", "pmd"
 };
 
+static const char * const mo_cost_path_names[MO_COST_PATHS] = {
+	"local", "near", "tier"
+};
+
 /*
- * debugfs migrate_offload/cost: one line per provider and size class,
+ * debugfs migrate_offload/cost: one line per provider and class,
  * what "auto" decides from. A debugging aid, not an interface.
  */
 static int mo_cost_show(struct seq_file *m, void *v)
@@ -463,14 +503,15 @@ static int mo_cost_show(struct seq_file *m, void *v)
 	struct migrate_offload_entry *e;
 	unsigned int c;
 
-	seq_puts(m, "provider class fixed_ns ps_per_byte samples won lost\n");
+	seq_puts(m, "provider class path fixed_ns ps_per_byte samples won lost\n");
 	mutex_lock(&mo_lock);
 	list_for_each_entry(e, &mo_providers, list) {
 		for (c = 0; c < MO_COST_CLASSES; c++) {
 			const struct mo_cost_class *k = &e->cost[c];
 
-			seq_printf(m, "%s %s %llu %llu %u %d %u\n", e->name,
-				   mo_cost_class_names[c],
+			seq_printf(m, "%s %s %s %llu %llu %u %d %u\n", e->name,
+				   mo_cost_size_names[c % MO_COST_SIZES],
+				   mo_cost_path_names[c / MO_COST_SIZES],
 				   READ_ONCE(k->fixed_ns),
 				   READ_ONCE(k->ps_per_byte),
 				   READ_ONCE(k->samples), READ_ONCE(k->won),

@@ -57,11 +57,19 @@ struct mo_stats {
 };
 
 /*
- * The cost model (cost.c): per size class of a call (base pages, larger
- * folios below PMD size, PMD size and up) a fixed cost per call and a
- * cost per byte.
+ * The cost model (cost.c): per class of a call, a fixed cost per call and
+ * a cost per byte. A class is a size (base pages, larger folios below PMD
+ * size, PMD size and up) on a path (mo_cost_path()).
  */
-#define MO_COST_CLASSES		3
+#define MO_COST_SIZES		3
+enum mo_cost_path {
+	MO_COST_LOCAL,		/* within one node */
+	MO_COST_NEAR,		/* between two nodes of the top memory tier */
+	MO_COST_TIER,		/* to or from a lower memory tier */
+	MO_COST_PATHS
+};
+
+#define MO_COST_CLASSES		(MO_COST_SIZES * MO_COST_PATHS)
 #define MO_COST_SNAP		4	/* a sample this far off replaces */
 #define MO_COST_MARGIN_SHIFT	3	/* win by 1/8 of the time */
 #define MO_COST_RETRY		32	/* lost calls before a retry */
@@ -71,7 +79,7 @@ struct mo_stats {
 #define MO_COST_CPU_STALE_NS	(250 * NSEC_PER_MSEC)	/* or this long */
 
 /**
- * struct mo_cost_class - what one size class of calls costs a provider
+ * struct mo_cost_class - what one class of calls costs a provider
  * @fixed_ns: cost of a call, whatever its size (ns)
  * @ps_per_byte: cost of each byte (ps)
  * @lock: taken, only tried, to learn a sample
@@ -152,7 +160,9 @@ int mo_build_chain(const struct migrate_hint *hint, enum migrate_reason reason,
 		   enum migrate_hint_type *type);
 
 /* The cost model (cost.c) */
-unsigned int mo_cost_class(unsigned int nr, u64 bytes);
+unsigned int mo_cost_path(int src_nid, int dst_nid);
+unsigned int mo_cost_class(unsigned int nr, u64 bytes, int src_nid,
+			   int dst_nid);
 unsigned int mo_cost_class_min_order(unsigned int c);
 u64 mo_cost_predict(const struct migrate_offload_entry *e, unsigned int c,
 		    u64 bytes);

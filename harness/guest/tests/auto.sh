@@ -19,14 +19,20 @@
 . /tests/threads_lib.sh
 dma=$mig/providers/dmaengine
 pst() { cat "$mig/providers/$1/stats/$2"; }
-# move MiB KiB: one move there and back, every word checked.
+# move MiB KiB [node]: one move there (node 1 unless named) and back,
+# every word checked.
 move() {
 	numactl --cpunodebind=0 migrate_bench -m "$1" -r 1 -s "$2" \
-		> /tmp/auto.log 2>&1 && return 0
+		-t "${3:-1}" > /tmp/auto.log 2>&1 && return 0
 	tail -n 5 /tmp/auto.log | sed 's/^/# /'
 	return 1
 }
 cost() { sed 's/^/# cost: /' /sys/kernel/debug/migrate_offload/cost; }
+# samples PATH: calls the model learned from on a path, all providers.
+samples() {
+	awk -v p="$1" '$3 == p { s += $6 } END { print s + 0 }' \
+		/sys/kernel/debug/migrate_offload/cost
+}
 
 # Leave the guest as found for the tests after this one: policies,
 # thresholds, and migrate_dma unloaded if it was not loaded.
@@ -86,6 +92,17 @@ for p in cpu $provs; do
 done
 check "auto: 2 MiB folios moved, bytes verified" $rc "${note%,}"
 cost
+
+# Node 2 is a lower memory tier (HMAT): moves to it and back teach the
+# model's "tier" path, and leave what it learned between nodes 0 and 1
+# ("near") alone.
+n0=$(samples near) t0=$(samples tier)
+move 64 2048 2
+rc=$?
+dn=$(( $(samples near) - n0 )) dt=$(( $(samples tier) - t0 ))
+check "auto: a move to a lower tier is learned on its own path" \
+	$([ $rc = 0 ] && [ $dt -gt 0 ] && [ $dn = 0 ]; echo $?) \
+	"tier +$dt samples, near +$dn"
 
 # The test provider (a CPU copy, so as fast as the CPU at best) claims
 # to be fast: "auto" gives it the first calls, then knows better. Slowed

@@ -88,22 +88,29 @@ TRACE_EVENT(migrate_offload_batch_end,
  * cost its caller (failed folios charged at the CPU's price), in ns.
  */
 TRACE_EVENT(migrate_offload_cost,
-	    TP_PROTO(const char *provider, unsigned int size_class, u64 bytes,
-		     u64 predicted_ns, u64 measured_ns),
-	    TP_ARGS(provider, size_class, bytes, predicted_ns, measured_ns),
+	    TP_PROTO(const char *provider, unsigned int size_class,
+		     unsigned int path, u64 bytes, u64 predicted_ns,
+		     u64 measured_ns),
+	    TP_ARGS(provider, size_class, path, bytes, predicted_ns,
+		    measured_ns),
 	    TP_STRUCT__entry(__string(provider, provider)
 			     __field(unsigned int, size_class)
+			     __field(unsigned int, path)
 			     __field(u64, bytes)
 			     __field(u64, predicted_ns)
 			     __field(u64, measured_ns)),
 	    TP_fast_assign(__assign_str(provider);
 			   __entry->size_class = size_class;
+			   __entry->path = path;
 			   __entry->bytes = bytes;
 			   __entry->predicted_ns = predicted_ns;
 			   __entry->measured_ns = measured_ns;),
-	    TP_printk("provider=%s class=%u bytes=%llu predicted_ns=%llu measured_ns=%llu",
-		      __get_str(provider), __entry->size_class, __entry->bytes,
-		      __entry->predicted_ns, __entry->measured_ns)
+	    TP_printk("provider=%s class=%u path=%s bytes=%llu predicted_ns=%llu measured_ns=%llu",
+		      __get_str(provider), __entry->size_class,
+		      __print_symbolic(__entry->path, { 0, "local" },
+				       { 1, "near" }, { 2, "tier" }),
+		      __entry->bytes, __entry->predicted_ns,
+		      __entry->measured_ns)
 );
 
 /* Per batch: its folios' unmapped windows (see mm/migrate_offload/window.c). */

@@ -2,12 +2,15 @@
 /*
  * KUnit tests of the cost model behind the "auto" policy (cost.c): what
  * it learns from synthetic calls, how fast it drops a provider that
- * slowed down and how it gives it another chance, where it starts.
+ * slowed down and how it gives it another chance, where it starts, and
+ * that each path between nodes learns apart.
  *
  * The CPU's own estimates are set for each case and put back after it.
  */
 #include <kunit/test.h>
 #include <linux/math64.h>
+#include <linux/memory-tiers.h>
+#include <linux/nodemask.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
 #include <linux/timekeeping.h>
@@ -260,13 +263,75 @@ static void rescaled_with_cpu(struct kunit *test)
 /* Size classes: base pages, larger folios, PMD size and up. */
 static void size_classes(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, mo_cost_class(256, 256 * PAGE_SIZE), 0U);
-	KUNIT_EXPECT_EQ(test, mo_cost_class(16, 16 * SZ_64K), 1U);
-	KUNIT_EXPECT_EQ(test, mo_cost_class(4, 4 * (PAGE_SIZE << PMD_ORDER)),
-			2U);
+	KUNIT_EXPECT_EQ(test, mo_cost_class(256, 256 * PAGE_SIZE, 0, 0), 0U);
+	KUNIT_EXPECT_EQ(test, mo_cost_class(16, 16 * SZ_64K, 0, 0), 1U);
+	KUNIT_EXPECT_EQ(test, mo_cost_class(4, 4 * (PAGE_SIZE << PMD_ORDER),
+					    0, 0), 2U);
 	/* Mixed: by the mean folio size. */
-	KUNIT_EXPECT_EQ(test, mo_cost_class(2, PAGE_SIZE + SZ_64K), 1U);
+	KUNIT_EXPECT_EQ(test, mo_cost_class(2, PAGE_SIZE + SZ_64K, 0, 0), 1U);
 	KUNIT_EXPECT_EQ(test, mo_cost_class_min_order(2), (unsigned int)PMD_ORDER);
+	KUNIT_EXPECT_EQ(test, mo_cost_class_min_order(MO_COST_TIER *
+						      MO_COST_SIZES + 2),
+			(unsigned int)PMD_ORDER);
+}
+
+/*
+ * Paths: one node, two top-tier nodes, or a lower tier on either side;
+ * a side nobody can tell counts as the top tier.
+ */
+static void paths(struct kunit *test)
+{
+	unsigned int want;
+	int a, b;
+
+	KUNIT_EXPECT_EQ(test, mo_cost_path(0, 0), (unsigned int)MO_COST_LOCAL);
+	KUNIT_EXPECT_EQ(test, mo_cost_path(NUMA_NO_NODE, NUMA_NO_NODE),
+			(unsigned int)MO_COST_LOCAL);
+	for_each_node_state(a, N_MEMORY) {
+		want = node_is_toptier(a) ? MO_COST_NEAR : MO_COST_TIER;
+		KUNIT_EXPECT_EQ(test, mo_cost_path(a, NUMA_NO_NODE), want);
+		KUNIT_EXPECT_EQ(test, mo_cost_path(NUMA_NO_NODE, a), want);
+		for_each_node_state(b, N_MEMORY) {
+			if (a == b)
+				continue;
+			want = node_is_toptier(a) && node_is_toptier(b) ?
+			       MO_COST_NEAR : MO_COST_TIER;
+			KUNIT_EXPECT_EQ(test, mo_cost_path(a, b), want);
+			KUNIT_EXPECT_EQ(test, mo_cost_class(1, SZ_2M, a, b),
+					want * MO_COST_SIZES + 2);
+		}
+	}
+}
+
+/*
+ * A provider twice as fast as the CPU between top-tier nodes and five
+ * times slower to a lower tier: each path learns its own, and "auto"
+ * gives it the one and not the other; a path it never copied on is left
+ * where it started.
+ */
+static void paths_learn_apart(struct kunit *test)
+{
+	struct migrate_offload_entry *e = kc_register(test, "kc-path", NULL);
+	unsigned int near = MO_COST_NEAR * MO_COST_SIZES + 2;
+	unsigned int tier = MO_COST_TIER * MO_COST_SIZES + 2;
+	unsigned int local = MO_COST_LOCAL * MO_COST_SIZES + 2;
+	u64 bytes = SZ_8M;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		mo_cost_sample(e, near, bytes, bytes / 2);
+		mo_cost_sample(e, tier, bytes, bytes * 5);
+	}
+	KUNIT_EXPECT_TRUE(test, kc_near(mo_cost_predict(e, near, bytes),
+					bytes / 2, 5));
+	KUNIT_EXPECT_TRUE(test, kc_near(mo_cost_predict(e, tier, bytes),
+					bytes * 5, 5));
+	KUNIT_EXPECT_TRUE(test, mo_cost_choose(e, near, bytes));
+	KUNIT_EXPECT_FALSE(test, mo_cost_choose(e, tier, bytes));
+	KUNIT_EXPECT_EQ(test, e->cost[local].samples, 0U);
+	KUNIT_EXPECT_EQ(test, mo_cost_predict(e, local, bytes),
+			mo_cost_predict(mo_cpu_provider.entry, local, bytes));
+	KUNIT_EXPECT_FALSE(test, mo_cost_may_win(e, local, bytes));
 }
 
 static struct kunit_case mo_cost_cases[] = {
@@ -276,6 +341,8 @@ static struct kunit_case mo_cost_cases[] = {
 	KUNIT_CASE(ties_and_cpu_refresh),
 	KUNIT_CASE(rescaled_with_cpu),
 	KUNIT_CASE(size_classes),
+	KUNIT_CASE(paths),
+	KUNIT_CASE(paths_learn_apart),
 	{}
 };
 
