@@ -18,7 +18,8 @@
  * since the CPU copies it again: a provider that fails is a slow one.
  *
  * Start-up: a provider's classes start from the estimate it declares
- * (&struct migrate_offload_caps.est), the CPU's from a short probe at boot.
+ * (&struct migrate_offload_caps.est), the CPU's from a guess of 1 GB/s
+ * until a short probe late in boot (mo_cost_probe_cpu()) measures it.
  * Where its estimate wins, a provider is offered the first MO_COST_PROBES
  * calls of a class whatever they measure, and the first calls count
  * evenly: a slow first call does not write it off. A provider that
@@ -428,7 +429,8 @@ bool mo_cost_choose(struct migrate_offload_entry *e, unsigned int c, u64 bytes)
  * mo_cost_init_entry() - start a provider's estimates
  * @e: the provider, being registered
  *
- * From its declared estimate, or the CPU's own when it declares none.
+ * From its declared estimate, or the CPU's own when it declares none;
+ * the CPU's from a guess, until mo_cost_probe_cpu().
  */
 void mo_cost_init_entry(struct migrate_offload_entry *e)
 {
@@ -441,30 +443,38 @@ void mo_cost_init_entry(struct migrate_offload_entry *e)
 
 		memset(k, 0, sizeof(*k));
 		spin_lock_init(&k->lock);
-		if (est->ps_per_byte) {
+		if (e->prov == &mo_cpu_provider) {
+			/* The CPU itself: the guess until the probe. */
+			k->ps_per_byte = MO_COST_CPU_GUESS_PS;
+		} else if (est->ps_per_byte) {
 			k->fixed_ns = est->call_ns;
 			k->ps_per_byte = mo_cost_declared_ps(est, c);
-		} else if (cpu && cpu != e) {
+		} else if (cpu) {
 			k->fixed_ns = READ_ONCE(cpu->cost[c].fixed_ns);
 			k->ps_per_byte = READ_ONCE(cpu->cost[c].ps_per_byte);
 		}
 	}
 }
 
+/* What the probe measured, for debugfs; 0 when it could not. */
+static u64 mo_cost_probed_ps;
+
 /*
- * The CPU's start: time a few copies of a 64 KiB folio, keep the fastest.
- * Before it (or if it cannot allocate) a guess of 1 GB/s, well below any
- * machine that runs migration at all, keeps "auto" on the CPU.
+ * The CPU's start: time a few copies of a 64 KiB folio, keep the fastest,
+ * for every class the CPU has not measured yet. Run once the kernel has
+ * chosen its clocksource (after fs_initcall): before, ktime may advance
+ * in jiffies, and under emulation, where no TSC is trusted, every copy
+ * measured 0 ns, an estimate of 1 TB/s. A probe that still measures
+ * nothing keeps the guess, 1 GB/s, well below any machine that runs
+ * migration at all, which keeps "auto" on the CPU until it learns.
  */
 void __init mo_cost_probe_cpu(void)
 {
 	struct migrate_offload_entry *e = mo_cpu_provider.entry;
 	struct folio *src, *dst;
-	u64 best = U64_MAX;
+	u64 best = U64_MAX, ps;
 	unsigned int c, i;
 
-	for (c = 0; c < MO_COST_CLASSES; c++)
-		e->cost[c].ps_per_byte = 1000;
 	src = folio_alloc(GFP_KERNEL, 4);
 	dst = folio_alloc(GFP_KERNEL, 4);
 	if (src && dst) {
@@ -475,10 +485,25 @@ void __init mo_cost_probe_cpu(void)
 			folio_copy(dst, src);
 			best = min(best, ktime_get_ns() - t0);
 		}
-		for (c = 0; c < MO_COST_CLASSES; c++)
-			e->cost[c].ps_per_byte =
-				max_t(u64, div_u64(best * 1000,
-						   folio_size(src)), 1);
+	}
+	if (!best || best == U64_MAX) {
+		pr_info("migrate_offload: cannot time the CPU's copy, assuming %d ps per byte\n",
+			MO_COST_CPU_GUESS_PS);
+	} else {
+		ps = max_t(u64, div_u64(best * 1000, folio_size(src)), 1);
+		WRITE_ONCE(mo_cost_probed_ps, ps);
+		pr_info("migrate_offload: the CPU copies at %llu ps per byte (64 KiB timed)\n",
+			ps);
+		for (c = 0; c < MO_COST_CLASSES; c++) {
+			struct mo_cost_class *k = &e->cost[c];
+
+			/* Copies may have run, and taught it better, already. */
+			if (!spin_trylock(&k->lock))
+				continue;
+			if (!k->samples)
+				WRITE_ONCE(k->ps_per_byte, ps);
+			spin_unlock(&k->lock);
+		}
 	}
 	if (src)
 		folio_put(src);
@@ -519,6 +544,8 @@ static int mo_cost_show(struct seq_file *m, void *v)
 		}
 	}
 	mutex_unlock(&mo_lock);
+	seq_printf(m, "probe: cpu %llu ps_per_byte\n",
+		   READ_ONCE(mo_cost_probed_ps));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mo_cost);

@@ -24,12 +24,19 @@ static int __init mo_cpu_init(void)
 
 	if (!ret)
 		ret = migrate_offload_register(&mo_cpu_provider);
-	if (!ret) {
-		mo_cost_probe_cpu();
+	if (!ret)
 		mo_cost_debugfs_init();
-	}
 	if (ret)
 		pr_err("migrate_offload: cannot set up (%d)\n", ret);
 	return ret;
 }
 subsys_initcall(mo_cpu_init);
+
+/* Timed once ktime runs on the clocksource the kernel chose (fs_initcall). */
+static int __init mo_cpu_probe(void)
+{
+	if (mo_cpu_provider.entry)
+		mo_cost_probe_cpu();
+	return 0;
+}
+late_initcall(mo_cpu_probe);

@@ -77,6 +77,7 @@ enum mo_cost_path {
 #define MO_COST_PROBES		4	/* calls measured before giving up */
 #define MO_COST_CPU_EVERY	64	/* won calls between CPU refreshes */
 #define MO_COST_CPU_STALE_NS	(250 * NSEC_PER_MSEC)	/* or this long */
+#define MO_COST_CPU_GUESS_PS	1000	/* the CPU before its probe: 1 GB/s */
 
 /**
  * struct mo_cost_class - what one class of calls costs a provider

@@ -34,6 +34,17 @@ samples() {
 		/sys/kernel/debug/migrate_offload/cost
 }
 
+# The CPU's start: a 64 KiB copy timed late in boot, once ktime runs on
+# the clocksource the kernel chose (timed earlier, under emulation, it
+# took 0 ns: 1 TB/s, 1 ps per byte). The classes the CPU has not
+# measured since still hold what it timed.
+costf=/sys/kernel/debug/migrate_offload/cost
+probe=$(sed -n 's/^probe: cpu \([0-9]*\) ps_per_byte$/\1/p' $costf)
+other=$(awk -v p="$probe" '$1 == "cpu" && $6 == 0 && $5 != p' $costf | wc -l)
+check "the CPU's start estimate is timed" \
+	$([ -n "$probe" ] && [ "$probe" -ge 10 ] && [ "$other" = 0 ]; echo $?) \
+	"probe ${probe:-none} ps per byte, $other unmeasured CPU classes without it"
+
 # Leave the guest as found for the tests after this one: policies,
 # thresholds, and migrate_dma unloaded if it was not loaded.
 had_dma=$([ -d "$dma" ] && echo 1)
