@@ -296,19 +296,21 @@ def main():
                       "[%.3f-%.3f] over %d rounds (target >= 0.98x): %s" %
                       (k, setup, p[0], p[1], p[2], p[3],
                        "ok" if p[0] >= 0.98 else "SLOWER"))
-    best = None
-    for (s, k), rs in sizes.items():
-        if k != 2048 or s in ("vanilla", "default", "auto", "enabled"):
-            continue
-        med = sorted(float(r["ns"]) for r in rs)[len(rs) // 2]
-        if best is None or med < best[1]:
-            best = (s, med)
-    if best and sizes.get(("auto", 2048)):
-        rs = sizes[("auto", 2048)]
-        med = sorted(float(r["ns"]) for r in rs)[len(rs) // 2]
-        md.append("auto at 2 MiB: %.3fx the time of the best fixed setup (%s), "
-                  "medians (target <= 1.05x): %s" %
-                  (med / best[1], best[0], "ok" if med <= best[1] * 1.05 else "SLOWER"))
+    # Both by the median round and by the fastest: a round slowed by the
+    # emulation (see the control) moves a median of three, never a minimum.
+    for what, pick in (("medians", lambda v: v[len(v) // 2]), ("fastest rounds", min)):
+        best = None
+        for (s, k), rs in sizes.items():
+            if k != 2048 or s in ("vanilla", "default", "auto", "enabled"):
+                continue
+            t = pick(sorted(float(r["ns"]) for r in rs))
+            if best is None or t < best[1]:
+                best = (s, t)
+        if best and sizes.get(("auto", 2048)):
+            t = pick(sorted(float(r["ns"]) for r in sizes[("auto", 2048)]))
+            md.append("auto at 2 MiB: %.3fx the time of the best fixed setup (%s), "
+                      "%s (target <= 1.05x): %s" %
+                      (t / best[1], best[0], what, "ok" if t <= best[1] * 1.05 else "SLOWER"))
     md += budget(brows)
     md += framework_cost(logs)
     cmd, valid = control(crows)
