@@ -117,8 +117,8 @@ static unsigned int mo_auto_min_order(struct migrate_offload_entry **chain,
 					   (PAGE_SIZE << order));
 		for (path = 0; path < MO_COST_PATHS; path++)
 			for (i = 0; i < n; i++)
-				if (mo_cost_may_win(chain[i], path *
-						    MO_COST_SIZES + size,
+				if (mo_cost_may_win(chain[i],
+						    mo_cost_cell(size, path),
 						    bytes))
 					return order;
 	}

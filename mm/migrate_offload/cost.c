@@ -65,14 +65,16 @@
 
 /* Representative folio sizes of the sizes, for the declared estimates. */
 static const unsigned int mo_cost_size_order[MO_COST_SIZES] = {
-	0, 4, PMD_ORDER
+	[MO_COST_BASE] = 0,
+	[MO_COST_LARGE] = 4,
+	[MO_COST_PMD] = PMD_ORDER,
 };
 
 /* A declared estimate's cost per byte in class @c, its folios' included. */
 static u64 mo_cost_declared_ps(const struct migrate_offload_estimate *est,
 			       unsigned int c)
 {
-	u64 folio = PAGE_SIZE << mo_cost_size_order[c % MO_COST_SIZES];
+	u64 folio = PAGE_SIZE << mo_cost_size_order[mo_cost_size_of(c)];
 
 	return est->ps_per_byte + div64_u64((u64)est->folio_ns * 1000, folio);
 }
@@ -104,8 +106,8 @@ unsigned int mo_cost_path(int src_nid, int dst_nid)
  * @src_nid: the node of its first source folio
  * @dst_nid: the node of its first destination folio
  *
- * Return: the size (0 for base pages, 2 for PMD-sized folios and larger,
- * else 1) plus %MO_COST_SIZES times the path (mo_cost_path()).
+ * Return: the class (mo_cost_cell()) of its size (&enum mo_cost_size,
+ * by the mean folio size) on its path (mo_cost_path()).
  */
 unsigned int mo_cost_class(unsigned int nr, u64 bytes, int src_nid,
 			   int dst_nid)
@@ -114,17 +116,25 @@ unsigned int mo_cost_class(unsigned int nr, u64 bytes, int src_nid,
 	unsigned int size;
 
 	if (avg <= PAGE_SIZE)
-		size = 0;
+		size = MO_COST_BASE;
+	else if (ilog2(avg) - PAGE_SHIFT >= PMD_ORDER)
+		size = MO_COST_PMD;
 	else
-		size = ilog2(avg) - PAGE_SHIFT >= PMD_ORDER ? 2 : 1;
-	return mo_cost_path(src_nid, dst_nid) * MO_COST_SIZES + size;
+		size = MO_COST_LARGE;
+	return mo_cost_cell(size, mo_cost_path(src_nid, dst_nid));
 }
 
 /* Smallest folio order of class @c. */
 unsigned int mo_cost_class_min_order(unsigned int c)
 {
-	c %= MO_COST_SIZES;
-	return c == 0 ? 0 : c == 1 ? 1 : PMD_ORDER;
+	switch (mo_cost_size_of(c)) {
+	case MO_COST_BASE:
+		return 0;
+	case MO_COST_LARGE:
+		return 1;
+	default:
+		return PMD_ORDER;
+	}
 }
 
 /**
@@ -298,8 +308,8 @@ void mo_cost_sample(struct migrate_offload_entry *e, unsigned int c,
 	spin_unlock(&k->lock);
 	if (e == cpu && reset)
 		mo_cost_rescale(c, old_ps, k->ps_per_byte);
-	trace_migrate_offload_cost(e->name, c % MO_COST_SIZES,
-				   c / MO_COST_SIZES, bytes, pred, ns);
+	trace_migrate_offload_cost(e->name, mo_cost_size_of(c),
+				   mo_cost_path_of(c), bytes, pred, ns);
 }
 
 /*
@@ -512,11 +522,15 @@ void __init mo_cost_probe_cpu(void)
 }
 
 static const char * const mo_cost_size_names[MO_COST_SIZES] = {
-	"base", "large", "pmd"
+	[MO_COST_BASE] = "base",
+	[MO_COST_LARGE] = "large",
+	[MO_COST_PMD] = "pmd",
 };
 
 static const char * const mo_cost_path_names[MO_COST_PATHS] = {
-	"local", "near", "tier"
+	[MO_COST_LOCAL] = "local",
+	[MO_COST_NEAR] = "near",
+	[MO_COST_TIER] = "tier",
 };
 
 /*
@@ -535,8 +549,8 @@ static int mo_cost_show(struct seq_file *m, void *v)
 			const struct mo_cost_class *k = &e->cost[c];
 
 			seq_printf(m, "%s %s %s %llu %llu %u %d %u\n", e->name,
-				   mo_cost_size_names[c % MO_COST_SIZES],
-				   mo_cost_path_names[c / MO_COST_SIZES],
+				   mo_cost_size_names[mo_cost_size_of(c)],
+				   mo_cost_path_names[mo_cost_path_of(c)],
 				   READ_ONCE(k->fixed_ns),
 				   READ_ONCE(k->ps_per_byte),
 				   READ_ONCE(k->samples), READ_ONCE(k->won),

@@ -61,7 +61,13 @@ struct mo_stats {
  * a cost per byte. A class is a size (base pages, larger folios below PMD
  * size, PMD size and up) on a path (mo_cost_path()).
  */
-#define MO_COST_SIZES		3
+enum mo_cost_size {
+	MO_COST_BASE,		/* base pages */
+	MO_COST_LARGE,		/* larger, below PMD size */
+	MO_COST_PMD,		/* PMD size and up */
+	MO_COST_SIZES
+};
+
 enum mo_cost_path {
 	MO_COST_LOCAL,		/* within one node */
 	MO_COST_NEAR,		/* between two nodes of the top memory tier */
@@ -70,6 +76,23 @@ enum mo_cost_path {
 };
 
 #define MO_COST_CLASSES		(MO_COST_SIZES * MO_COST_PATHS)
+
+/* A class's index in &migrate_offload_entry.cost, and back. */
+static inline unsigned int mo_cost_cell(unsigned int size, unsigned int path)
+{
+	return path * MO_COST_SIZES + size;
+}
+
+static inline unsigned int mo_cost_size_of(unsigned int c)
+{
+	return c % MO_COST_SIZES;
+}
+
+static inline unsigned int mo_cost_path_of(unsigned int c)
+{
+	return c / MO_COST_SIZES;
+}
+
 #define MO_COST_SNAP		4	/* a sample this far off replaces */
 #define MO_COST_MARGIN_SHIFT	3	/* win by 1/8 of the time */
 #define MO_COST_RETRY		32	/* lost calls before a retry */

@@ -270,8 +270,9 @@ static void size_classes(struct kunit *test)
 	/* Mixed: by the mean folio size. */
 	KUNIT_EXPECT_EQ(test, mo_cost_class(2, PAGE_SIZE + SZ_64K, 0, 0), 1U);
 	KUNIT_EXPECT_EQ(test, mo_cost_class_min_order(2), (unsigned int)PMD_ORDER);
-	KUNIT_EXPECT_EQ(test, mo_cost_class_min_order(MO_COST_TIER *
-						      MO_COST_SIZES + 2),
+	KUNIT_EXPECT_EQ(test,
+			mo_cost_class_min_order(mo_cost_cell(MO_COST_PMD,
+							     MO_COST_TIER)),
 			(unsigned int)PMD_ORDER);
 }
 
@@ -298,7 +299,7 @@ static void paths(struct kunit *test)
 			       MO_COST_NEAR : MO_COST_TIER;
 			KUNIT_EXPECT_EQ(test, mo_cost_path(a, b), want);
 			KUNIT_EXPECT_EQ(test, mo_cost_class(1, SZ_2M, a, b),
-					want * MO_COST_SIZES + 2);
+					mo_cost_cell(MO_COST_PMD, want));
 		}
 	}
 }
@@ -312,9 +313,9 @@ static void paths(struct kunit *test)
 static void paths_learn_apart(struct kunit *test)
 {
 	struct migrate_offload_entry *e = kc_register(test, "kc-path", NULL);
-	unsigned int near = MO_COST_NEAR * MO_COST_SIZES + 2;
-	unsigned int tier = MO_COST_TIER * MO_COST_SIZES + 2;
-	unsigned int local = MO_COST_LOCAL * MO_COST_SIZES + 2;
+	unsigned int near = mo_cost_cell(MO_COST_PMD, MO_COST_NEAR);
+	unsigned int tier = mo_cost_cell(MO_COST_PMD, MO_COST_TIER);
+	unsigned int local = mo_cost_cell(MO_COST_PMD, MO_COST_LOCAL);
 	u64 bytes = SZ_8M;
 	unsigned int i;
 
