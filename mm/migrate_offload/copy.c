@@ -184,8 +184,7 @@ static void mo_call(struct migrate_offload_entry *e,
 	unsigned int i;
 	u64 t0;
 
-	for (i = 0; i < req->nr; i++)
-		req->items[i]->status = -EAGAIN;
+	/* Every item is pending (-EAGAIN): mo_pick() took no other. */
 	might_sleep();
 	t0 = ktime_get_ns();
 	prov->copy(prov, req);
