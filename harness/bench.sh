@@ -33,7 +33,7 @@ t0=$(date +%s)
 export MO_TCG_TLB_MIN_BITS=${MO_TCG_TLB_MIN_BITS-14}
 control_only=${MO_BENCH_CONTROL_ONLY:-}
 if [ -n "${MO_BENCH_QUICK:-}" ]; then
-	args="mo.bench_mb=64 mo.bench_reps=1 mo.bench_counts=1,16 mo.bench_budget_mb=256 mo.bench_budgets=2,32"
+	args="mo.bench_mb=64 mo.bench_reps=1 mo.bench_guard_reps=1 mo.bench_counts=1,16 mo.bench_budget_mb=256 mo.bench_budgets=2,32"
 else
 	# 128 MiB per size and counts to 512 keep the whole run under 30
 	# minutes on 2 host cores (11 setups x 3 rounds).
