@@ -130,6 +130,7 @@ static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
 			   enum migrate_hint_type type,
 			   struct migrate_offload_floor *floor)
 {
+	bool by_cost = type == MIGRATE_HINT_AUTO;
 	int i;
 
 	floor->min_order = MAX_PAGE_ORDER + 1;
@@ -139,11 +140,11 @@ static void mo_chain_floor(struct migrate_offload_entry **chain, int n,
 		       mo_may_copy_ahead();
 	for (i = 0; i < n; i++) {
 		floor->min_order = min(floor->min_order,
-				       READ_ONCE(chain[i]->min_folio_order));
+				       mo_min_order(chain[i], by_cost));
 		floor->min_bytes = min(floor->min_bytes,
-				       READ_ONCE(chain[i]->min_batch_bytes));
+				       mo_min_bytes(chain[i], by_cost));
 	}
-	if (type == MIGRATE_HINT_AUTO)
+	if (by_cost)
 		floor->min_order = max(floor->min_order,
 				       mo_auto_min_order(chain, n));
 }

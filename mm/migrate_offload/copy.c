@@ -214,15 +214,15 @@ static bool mo_cost_ok(struct migrate_offload_entry *e,
 
 /*
  * The pending folios of @b that @e takes (folio size, node affinity,
- * whole copies), into @out, and their bytes into @bytes. Returns how
- * many, or 0 when none, when they add up to less than @e's threshold or,
- * with @by_cost, when @e is not predicted to beat the CPU on them.
+ * whole copies), into @out, and their bytes into @bytes, with the
+ * thresholds of the "auto" policy when @by_cost. Returns how many, or 0
+ * when none or when they add up to less than @e's threshold.
  */
 static unsigned int mo_pick(struct migrate_offload_entry *e,
 			    struct migrate_offload_batch *b, bool by_cost,
 			    struct migrate_offload_item **out, u64 *bytes)
 {
-	unsigned int min_order = READ_ONCE(e->min_folio_order);
+	unsigned int min_order = mo_min_order(e, by_cost);
 	unsigned int i, nr = 0;
 	nodemask_t nodes;
 
@@ -237,13 +237,11 @@ static unsigned int mo_pick(struct migrate_offload_entry *e,
 		out[nr++] = it;
 		*bytes += folio_size(it->src);
 	}
-	if (nr && *bytes < READ_ONCE(e->min_batch_bytes)) {
+	if (nr && *bytes < mo_min_bytes(e, by_cost)) {
 		mo_stat_add(e, MO_STAT_SKIPPED, 1);
 		trace_migrate_offload_fallback(e->name, nr, "threshold");
 		return 0;
 	}
-	if (nr && by_cost && !mo_cost_ok(e, out[0], nr, *bytes))
-		return 0;
 	return nr;
 }
 
@@ -267,6 +265,8 @@ static void mo_offer(struct migrate_offload_entry *e,
 	u64 bytes;
 
 	nr = mo_pick(e, b, by_cost, b->scratch, &bytes);
+	if (nr && by_cost && !mo_cost_ok(e, b->scratch[0], nr, bytes))
+		return;
 	for (start = 0; start < nr; start += req.nr) {
 		req.items = &b->scratch[start];
 		req.nr = 0;
@@ -378,7 +378,7 @@ static bool mo_stream_start(struct migrate_offload_entry *e,
 	u64 bytes;
 
 	/* The cost only once the stream is sure: mo_offer() asks otherwise. */
-	nr = mo_pick(e, b, false, st->items, &bytes);
+	nr = mo_pick(e, b, by_cost, st->items, &bytes);
 	if (!nr)
 		return true;
 	if ((max_nr && nr > max_nr) ||

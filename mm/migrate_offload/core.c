@@ -167,6 +167,8 @@ int migrate_offload_register(struct migrate_offload_provider *prov)
 	e->min_folio_order = max(prov->caps.min_folio_order,
 				 prov->thresholds.min_folio_order);
 	e->min_batch_bytes = prov->thresholds.min_batch_bytes;
+	e->min_folio_auto = true;
+	e->min_batch_auto = true;
 	e->max_batch_folios = prov->caps.max_batch_folios;
 	seqlock_init(&e->nodes_seq);
 	e->nodes = prov->caps.nodes;

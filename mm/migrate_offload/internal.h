@@ -143,6 +143,9 @@ struct mo_cost_class {
  * @rating: place in chains; starts as the provider's own
  * @min_folio_order: threshold: smallest folio order it is given
  * @min_batch_bytes: threshold: smaller batches skip it
+ * @min_folio_auto: @min_folio_order is "auto": the provider's own, but
+ *	under the "auto" policy the cost model decides (mo_min_order())
+ * @min_batch_auto: @min_batch_bytes is "auto", likewise (mo_min_bytes())
  * @max_batch_folios: most folios per call (0: the provider's limit)
  * @nodes_seq: guards @nodes, which the provider may change at any time
  *	(migrate_offload_set_nodes()) while batches read it without a lock
@@ -160,12 +163,37 @@ struct migrate_offload_entry {
 	int rating;
 	unsigned int min_folio_order;
 	u64 min_batch_bytes;
+	bool min_folio_auto;
+	bool min_batch_auto;
 	unsigned int max_batch_folios;
 	seqlock_t nodes_seq;
 	nodemask_t nodes;
 	struct mo_stats __percpu *stats;
 	struct mo_cost_class cost[MO_COST_CLASSES];
 };
+
+/*
+ * The thresholds a batch of @e meets, @by_cost under the "auto" policy.
+ * One the administrator left at "auto" (the default) is the provider's
+ * own guess under every other policy; under "auto" the cost model, which
+ * measures instead of guessing, decides alone above what the provider
+ * can take at all.
+ */
+static inline unsigned int mo_min_order(const struct migrate_offload_entry *e,
+					bool by_cost)
+{
+	if (by_cost && READ_ONCE(e->min_folio_auto))
+		return e->prov->caps.min_folio_order;
+	return READ_ONCE(e->min_folio_order);
+}
+
+static inline u64 mo_min_bytes(const struct migrate_offload_entry *e,
+			       bool by_cost)
+{
+	if (by_cost && READ_ONCE(e->min_batch_auto))
+		return 0;
+	return READ_ONCE(e->min_batch_bytes);
+}
 
 /* Registry (core.c) */
 extern struct mutex mo_lock;

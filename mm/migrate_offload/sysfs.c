@@ -93,12 +93,41 @@ static ssize_t rating_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 ENTRY_RW(rating);
 
-/* The administrator may raise the provider's own minimum, not lower it. */
+/*
+ * A threshold reads and takes "auto" (the default) or a number. "auto"
+ * is the provider's own threshold under every policy but "auto", where
+ * the cost model alone decides (mo_min_order()). A number, which may be
+ * below the provider's own but never below what it can take at all,
+ * applies under every policy. mo_lock keeps a value and its "auto" flag
+ * together for writers and readers; batches read them without it, and
+ * one that sees a value being changed uses the old or the new one.
+ */
+static const char * const mo_auto_words[] = { "auto" };
+
+static bool mo_knob_is_auto(const char *buf, size_t count)
+{
+	return mo_knob_word(buf, count, mo_auto_words,
+			    ARRAY_SIZE(mo_auto_words)) == 0;
+}
+
+/* A threshold as it reads, taken under mo_lock with its "auto" flag. */
+static ssize_t mo_threshold_show(char *buf, bool is_auto, u64 value)
+{
+	return is_auto ? sysfs_emit(buf, "auto\n") :
+			 sysfs_emit(buf, "%llu\n", value);
+}
+
 static ssize_t min_folio_size_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n",
-			  PAGE_SIZE << READ_ONCE(to_entry(kobj)->min_folio_order));
+	struct migrate_offload_entry *e = to_entry(kobj);
+	ssize_t ret;
+
+	mutex_lock(&mo_lock);
+	ret = mo_threshold_show(buf, e->min_folio_auto,
+				(u64)PAGE_SIZE << e->min_folio_order);
+	mutex_unlock(&mo_lock);
+	return ret;
 }
 
 static ssize_t min_folio_size_store(struct kobject *kobj,
@@ -106,18 +135,30 @@ static ssize_t min_folio_size_store(struct kobject *kobj,
 				    const char *buf, size_t count)
 {
 	struct migrate_offload_entry *e = to_entry(kobj);
+	const struct migrate_offload_provider *prov = e->prov;
+	bool is_auto = mo_knob_is_auto(buf, count);
+	unsigned int order;
 	u64 size;
 	int ret;
 
-	ret = mo_knob_u64(buf, count, 0, &size);
-	if (ret)
-		return ret;
-	/* In range first: is_power_of_2() takes an unsigned long. */
-	if (size < PAGE_SIZE || size > (PAGE_SIZE << MAX_PAGE_ORDER) ||
-	    !is_power_of_2(size) ||
-	    ilog2(size >> PAGE_SHIFT) < e->prov->caps.min_folio_order)
-		return -EINVAL;
-	WRITE_ONCE(e->min_folio_order, ilog2(size >> PAGE_SHIFT));
+	if (is_auto) {
+		order = max(prov->caps.min_folio_order,
+			    prov->thresholds.min_folio_order);
+	} else {
+		ret = mo_knob_u64(buf, count, 0, &size);
+		if (ret)
+			return ret;
+		/* In range first: is_power_of_2() takes an unsigned long. */
+		if (size < PAGE_SIZE || size > (PAGE_SIZE << MAX_PAGE_ORDER) ||
+		    !is_power_of_2(size) ||
+		    ilog2(size >> PAGE_SHIFT) < prov->caps.min_folio_order)
+			return -EINVAL;
+		order = ilog2(size >> PAGE_SHIFT);
+	}
+	mutex_lock(&mo_lock);
+	WRITE_ONCE(e->min_folio_order, order);
+	WRITE_ONCE(e->min_folio_auto, is_auto);
+	mutex_unlock(&mo_lock);
 	return count;
 }
 
@@ -126,20 +167,35 @@ ENTRY_RW(min_folio_size);
 static ssize_t min_batch_bytes_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_entry(kobj)->min_batch_bytes));
+	struct migrate_offload_entry *e = to_entry(kobj);
+	ssize_t ret;
+
+	mutex_lock(&mo_lock);
+	ret = mo_threshold_show(buf, e->min_batch_auto, e->min_batch_bytes);
+	mutex_unlock(&mo_lock);
+	return ret;
 }
 
 static ssize_t min_batch_bytes_store(struct kobject *kobj,
 				     struct kobj_attribute *attr,
 				     const char *buf, size_t count)
 {
+	struct migrate_offload_entry *e = to_entry(kobj);
+	bool is_auto = mo_knob_is_auto(buf, count);
 	u64 bytes;
 	int ret;
 
-	ret = mo_knob_u64(buf, count, 0, &bytes);
-	if (ret)
-		return ret;
-	WRITE_ONCE(to_entry(kobj)->min_batch_bytes, bytes);
+	if (is_auto) {
+		bytes = e->prov->thresholds.min_batch_bytes;
+	} else {
+		ret = mo_knob_u64(buf, count, 0, &bytes);
+		if (ret)
+			return ret;
+	}
+	mutex_lock(&mo_lock);
+	WRITE_ONCE(e->min_batch_bytes, bytes);
+	WRITE_ONCE(e->min_batch_auto, is_auto);
+	mutex_unlock(&mo_lock);
 	return count;
 }
 

@@ -584,6 +584,71 @@ static void thresholds_and_caps(struct kunit *test)
 	kt_batch_free(&kb);
 }
 
+/*
+ * Thresholds left at "auto" (the default) are the provider's own under a
+ * named policy and none beyond its caps under "auto", where the cost
+ * model decides; one the administrator set applies under both.
+ */
+static void thresholds_under_auto(struct kunit *test)
+{
+	struct migrate_hint hint = { .type = MIGRATE_HINT_ANY };
+	unsigned int nr = ARRAY_SIZE(kt_orders), i;
+	struct migrate_offload_entry *e;
+	struct kt_prov kp;
+	struct kt_batch kb;
+
+	kt_init(&kp, "kt-auto-floor", MIGRATE_COPY_DMA, 10);
+	kp.prov.caps.min_folio_order = 1;
+	kp.prov.thresholds.min_folio_order = 2;
+	kp.prov.thresholds.min_batch_bytes = SZ_4M;
+	/* Declared far faster than the CPU: "auto" offers it the calls. */
+	kp.prov.caps.est.call_ns = 1;
+	kp.prov.caps.est.ps_per_byte = 1;
+	kt_register(test, &kp);
+	e = kp.prov.entry;
+	KUNIT_EXPECT_TRUE(test, e->min_folio_auto);
+	KUNIT_EXPECT_TRUE(test, e->min_batch_auto);
+	KUNIT_EXPECT_EQ(test, mo_min_order(e, false), 2U);
+	KUNIT_EXPECT_EQ(test, mo_min_order(e, true), 1U);
+	KUNIT_EXPECT_EQ(test, mo_min_bytes(e, false), (u64)SZ_4M);
+	KUNIT_EXPECT_EQ(test, mo_min_bytes(e, true), 0ULL);
+	KUNIT_ASSERT_EQ(test, kt_batch_alloc(test, &kb, kt_orders, nr,
+					     NUMA_NO_NODE, NUMA_NO_NODE), 0);
+	kb.b->hint = &hint;
+
+	/* "any": its own 4 MiB keeps the 64 KiB of order-2 folios from it. */
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_SKIPPED), 1);
+
+	/*
+	 * "auto": no threshold but its caps. The model may first let the
+	 * CPU copy a call to refresh its own estimate.
+	 */
+	hint.type = MIGRATE_HINT_AUTO;
+	for (i = 0; i < 3 && !kp.seen; i++) {
+		migrate_offload_copy(kb.b);
+		kt_expect_copied(test, &kb);
+	}
+	KUNIT_EXPECT_EQ(test, kp.seen, 4);
+	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_SKIPPED), 1);
+
+	/* Set by the administrator, it applies under "auto" too. */
+	mutex_lock(&mo_lock);
+	WRITE_ONCE(e->min_batch_bytes, SZ_4M);
+	WRITE_ONCE(e->min_batch_auto, false);
+	mutex_unlock(&mo_lock);
+	kp.seen = 0;
+	migrate_offload_copy(kb.b);
+	kt_expect_copied(test, &kb);
+	KUNIT_EXPECT_EQ(test, kp.seen, 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_SKIPPED), 2);
+
+	kt_unregister(&kp);
+	kt_batch_free(&kb);
+}
+
 /* Copy folios of kt_orders from @src to @dst with @hint; all must arrive. */
 static void kt_copy_between(struct kunit *test, const struct migrate_hint *hint,
 			    int src, int dst)
@@ -1203,6 +1268,7 @@ static struct kunit_case migrate_offload_cases[] = {
 	KUNIT_CASE(chain_keeps_best_rated),
 	KUNIT_CASE(node_preference),
 	KUNIT_CASE(thresholds_and_caps),
+	KUNIT_CASE(thresholds_under_auto),
 	KUNIT_CASE(floor_and_budget),
 	KUNIT_CASE(batch_pool),
 	KUNIT_CASE(copy_ahead),

@@ -216,6 +216,14 @@ static const struct bad_write bad_writes[] = {
 	{ PROV("test", "min_batch_bytes"), "0x" },
 	{ PROV("test", "min_batch_bytes"), "0 " },
 	{ PROV("test", "min_batch_bytes"), ones, ERANGE },
+	{ PROV("test", "min_folio_size"), "Auto" },
+	{ PROV("test", "min_folio_size"), "auto " },
+	{ PROV("test", "min_folio_size"), " auto" },
+	{ PROV("test", "min_folio_size"), BIN("auto\0") },
+	{ PROV("test", "min_folio_size"), "automatic" },
+	{ PROV("test", "min_batch_bytes"), "AUTO" },
+	{ PROV("test", "min_batch_bytes"), "auto\n\n" },
+	{ PROV("test", "min_batch_bytes"), "auto 0" },
 	{ PROV("test", "max_batch_folios"), BIN("1\0") },
 	{ PROV("test", "max_batch_folios"), BIN("1\0garbage") },
 	{ PROV("test", "max_batch_folios"), "1\n\n" },
@@ -274,6 +282,37 @@ TEST(sysfs_bad_input)
 	/* Read-only files stay read-only. */
 	EXPECT_NE(knob_write(PROV("test", "stats/folios"), "0"), 0);
 	EXPECT_NE(knob_write(PROV("test", "kind"), "cpu"), 0);
+}
+
+/*
+ * A threshold reads "auto" until a number is written, reads that number
+ * then, and "auto" again once written back.
+ */
+static void check_auto_knob(struct __test_metadata *_metadata,
+			    const char *path, const char *num)
+{
+	char buf[64], want[64];
+	struct knobs saved = {};
+
+	ASSERT_EQ(knobs_set(&saved, path, "auto"), 0);
+	ASSERT_EQ(knob_read(path, buf, sizeof(buf)), 0);
+	EXPECT_STREQ(buf, "auto\n");
+	ASSERT_EQ(knob_write(path, num), 0);
+	ASSERT_EQ(knob_read(path, buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "%s\n", num);
+	EXPECT_STREQ(buf, want);
+	ASSERT_EQ(knob_write(path, "auto\n"), 0);
+	ASSERT_EQ(knob_read(path, buf, sizeof(buf)), 0);
+	EXPECT_STREQ(buf, "auto\n");
+	knobs_restore(&saved);
+}
+
+TEST(thresholds_auto)
+{
+	if (!have_test_provider())
+		SKIP(return, "test_migrate_offload not available");
+	check_auto_knob(_metadata, PROV("test", "min_folio_size"), "65536");
+	check_auto_knob(_metadata, PROV("test", "min_batch_bytes"), "0");
 }
 
 FIXTURE(offload)
