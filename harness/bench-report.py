@@ -287,7 +287,7 @@ def main():
                "Anonymous and shmem THPs, hugetlb pages; each cell as above,",
                "the ratio to the same boot's default (offload off).", ""]
         md += table(types, "mem", "", mem_name)
-    # The guard: with offload enabled at default thresholds, small folios
+    # The guard: with offload enabled as booted (thresholds "auto"), small folios
     # must not lose against offload off in the same boot (target 0.98x).
     # The auto policy: no size may lose (target 0.98x), and at 2 MiB it
     # should be within 5 % of the best fixed setup of the same boot.

@@ -84,7 +84,7 @@ setup() {
 	[ -d $mig ] || return 0
 	thr=$mig/providers/threads dma=$mig/providers/dmaengine
 	# As booted: providers registered disabled, default policies and
-	# thresholds; "enabled" switches them on at their default thresholds.
+	# thresholds ("auto"); "enabled" switches them on as they are.
 	for p in $(knobs); do
 		cat "/tmp/boot.$(echo "${p#$mig/}" | tr / .)" > "$p" ||
 			echo "# setup $1: cannot restore $p"
