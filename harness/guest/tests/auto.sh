@@ -2,8 +2,10 @@
 # Ours: the "auto" policy on real moves (mm/migrate_offload/cost.c), and
 # what the threads provider's helpers are charged to. Every move is
 # checked word by word by migrate_bench, from node 0 to node 1.
-#   - base pages do not go to threads or DMA, even with their thresholds
-#     at zero, once the model has seen a few calls, but for the retries
+#   - the providers' thresholds read "auto" as booted: under the "auto"
+#     policy their own guesses do not apply;
+#   - base pages do not go to threads or DMA with their thresholds at
+#     "auto", once the model has seen a few calls, but for the retries
 #     of a provider that once won on them;
 #   - 2 MiB folios move (to whoever the model finds faster: recorded);
 #   - a provider that claims to be fast is tried, and once slowed down
@@ -45,6 +47,15 @@ check "the CPU's start estimate is timed" \
 	$([ -n "$probe" ] && [ "$probe" -ge 10 ] && [ "$other" = 0 ]; echo $?) \
 	"probe ${probe:-none} ps per byte, $other unmeasured CPU classes without it"
 
+# Every provider's thresholds as booted, and as every test before this
+# one must have left them: "auto".
+set -- $(ls "$mig"/providers/*/min_folio_size "$mig"/providers/*/min_batch_bytes)
+notauto=$(for f in "$@"; do
+	[ "$(cat "$f")" = auto ] || printf '%s ' "${f#$mig/providers/}=$(cat "$f")"
+done)
+check "thresholds read auto as booted" $([ $# -ge 2 ] && [ -z "$notauto" ]; echo $?) \
+	"$# files${notauto:+, not auto: $notauto}"
+
 # Leave the guest as found for the tests after this one: policies,
 # thresholds, and migrate_dma unloaded if it was not loaded.
 had_dma=$([ -d "$dma" ] && echo 1)
@@ -59,8 +70,8 @@ check "policy takes auto" $(grep -q '\[auto\]' "$mig/policy/syscall_or_cpuset"; 
 provs=threads
 [ -d "$dma" ] && provs="threads dmaengine"
 for p in $provs; do
-	echo 4096 > "$mig/providers/$p/min_folio_size"
-	echo 0 > "$mig/providers/$p/min_batch_bytes"
+	echo auto > "$mig/providers/$p/min_folio_size"
+	echo auto > "$mig/providers/$p/min_batch_bytes"
 	echo 1 > "$mig/providers/$p/enabled"
 done
 echo 2 > "$thr/threads"
