@@ -5,7 +5,7 @@
  * by word after every move, so a fast but wrong kernel cannot win.
  *
  *   migrate_bench [-m MiB] [-r reps] [-s KiB,KiB,...] [-f node] [-t node]
- *                 [-k anon|shmem|hugetlb] [-M]
+ *                 [-k anon|shmem|hugetlb] [-M] [-F]
  *
  * -k says what memory moves: anonymous (the default), shmem (a memfd,
  * with shmem THPs when the size is 2 MiB) or hugetlb pages of the size
@@ -14,6 +14,16 @@
  * -M writes "mark: begin" and "mark: end" lines to stderr around each
  * timed move, for an observer outside (an emulator's host) to tell what
  * ran while it did.
+ *
+ * -F names only the first base page of each folio in the timed move,
+ * where a range is otherwise named page by page. The folios moved are
+ * the same; what differs is how move_pages() treats the later pages of a
+ * large folio it already queued, which "mm/migrate: move_pages(): queue
+ * every page of a large folio" changes: the unpatched kernel migrates
+ * such a range one folio per migrate_pages() call. A comparison of the
+ * migration path itself with the unpatched kernel takes -F, so as not to
+ * measure that fix with it. A round whose memory is not all in folios of
+ * the size asked for names every page, as without -F.
  *
  * Prints a table and one "raw:" line per repetition for scripts, and at
  * the end its own CPU time ("rusage:").
@@ -36,7 +46,7 @@
 
 enum mem_kind { MEM_ANON, MEM_SHMEM, MEM_HUGETLB };
 static enum mem_kind kind = MEM_ANON;
-static bool mark;
+static bool mark, heads;
 
 #define MAX_SIZES	16
 #define MAX_REPS	64
@@ -125,6 +135,20 @@ static int whole_pct(const struct nm_buf *b, int order)
 		     b->nr_pages);
 }
 
+/* -F: move @b to @node naming the first page of each folio of @order. */
+static long move_heads(struct nm_buf *b, void **first, int node, int order)
+{
+	unsigned long i, n = b->nr_pages >> order;
+
+	for (i = 0; i < n; i++) {
+		first[i] = b->addr + (i << order) * psize();
+		b->nodes[i] = node;
+	}
+	if (move_pages(0, n, first, b->nodes, b->status, MPOL_MF_MOVE) < 0)
+		return -errno;
+	return 0;
+}
+
 /* One folio size: returns 0, or 1 on a failed move or a corrupt byte. */
 static int bench_size(unsigned long kib, size_t total, int reps, int src,
 		      int dst)
@@ -132,6 +156,7 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 	double secs[MAX_REPS], gbs;
 	int order = order_of(kib), r, orders[32];
 	unsigned long misplaced, nodemask;
+	void **first = NULL;
 	struct nm_buf b;
 	size_t bad;
 	int ret;
@@ -151,6 +176,11 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 		printf("%8lu  (allocation failed: %s)\n", kib, strerror(-ret));
 		return 1;
 	}
+	if (heads) {
+		first = calloc(b.nr_pages, sizeof(*first));
+		if (!first)
+			goto fail;
+	}
 	/* Fault it in on @src: then only the timed move copies anything. */
 	nodemask = 1UL << src;
 	mbind(b.addr, b.len, MPOL_PREFERRED, &nodemask, src + 2, 0);
@@ -165,7 +195,8 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 		if (mark)
 			fprintf(stderr, "mark: begin size_kb=%lu rep=%d\n", kib, r);
 		t = now_s();
-		if (nm_move(&b, dst, NULL))
+		if ((first && whole_src == 100) ?
+		    move_heads(&b, first, dst, order) : nm_move(&b, dst, NULL))
 			goto fail;
 		secs[r] = now_s() - t;
 		if (mark)
@@ -189,6 +220,7 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 	       b.len >> 20, secs[reps / 2], gbs, b.len / secs[reps - 1] / 1e9,
 	       b.len / secs[0] / 1e9,
 	       100.0 * ((double)(1UL << order) * orders[order]) / b.nr_pages);
+	free(first);
 	nm_free(&b);
 	if (kind == MEM_SHMEM)
 		thp_pop_settings();
@@ -196,6 +228,7 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 	return 0;
 fail:
 	printf("%8lu  move to node %d or %d failed\n", kib, src, dst);
+	free(first);
 	nm_free(&b);
 	if (kind == MEM_SHMEM)
 		thp_pop_settings();
@@ -212,7 +245,7 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	char *tok;
 
-	while ((opt = getopt(argc, argv, "m:r:s:f:t:k:M")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:s:f:t:k:MF")) != -1) {
 		switch (opt) {
 		case 'm':
 			total = strtoul(optarg, NULL, 0) << 20;
@@ -245,11 +278,14 @@ int main(int argc, char **argv)
 		case 'M':
 			mark = true;
 			break;
+		case 'F':
+			heads = true;
+			break;
 		default:
 usage:
 			fprintf(stderr, "usage: %s [-m MiB] [-r reps] %s %s\n",
 				argv[0], "[-s KiB,...] [-f node] [-t node]",
-				"[-k anon|shmem|hugetlb] [-M]");
+				"[-k anon|shmem|hugetlb] [-M] [-F]");
 			return 2;
 		}
 	}
