@@ -69,7 +69,10 @@ def control(rows):
           "Not whole: rounds (unpatched/patched) in which some of the memory",
           "was not in folios of the size asked for, before or after the move",
           "(no THP at the fault, or split by migration): those moved base",
-          "pages, several times slower.", "",
+          "pages, several times slower. The moves name one address per",
+          "folio (migrate_bench -F): named page by page, the unpatched kernel",
+          "migrates a range of THPs one folio per migrate_pages() call, which",
+          "a fix of this series outside the offload path changes.", "",
           "| folio | per-boot ratios | median | spread | not whole | verdict |",
           "|---|---|---|---|---|---|"]
     valid = True
