@@ -164,9 +164,6 @@ int migrate_offload_register(struct migrate_offload_provider *prov)
 	strscpy(e->name, prov->name);
 	e->prov = prov;
 	e->rating = prov->rating;
-	e->min_folio_order = max(prov->caps.min_folio_order,
-				 prov->thresholds.min_folio_order);
-	e->min_batch_bytes = prov->thresholds.min_batch_bytes;
 	e->min_folio_auto = true;
 	e->min_batch_auto = true;
 	e->max_batch_folios = prov->caps.max_batch_folios;

@@ -141,10 +141,10 @@ struct mo_cost_class {
  * @dead: unregistered; no longer listed and cannot be enabled
  * @enabled: chosen by the administrator
  * @rating: place in chains; starts as the provider's own
- * @min_folio_order: threshold: smallest folio order it is given
- * @min_batch_bytes: threshold: smaller batches skip it
- * @min_folio_auto: @min_folio_order is "auto": the provider's own, but
- *	under the "auto" policy the cost model decides (mo_min_order())
+ * @min_folio_order: the smallest folio order the administrator set
+ * @min_batch_bytes: the smallest batch the administrator set
+ * @min_folio_auto: no @min_folio_order was set, or "auto" since: what
+ *	applies is derived (mo_min_order())
  * @min_batch_auto: @min_batch_bytes is "auto", likewise (mo_min_bytes())
  * @max_batch_folios: most folios per call (0: the provider's limit)
  * @nodes_seq: guards @nodes, which the provider may change at any time
@@ -177,22 +177,48 @@ struct migrate_offload_entry {
  * One the administrator left at "auto" (the default) is the provider's
  * own guess under every other policy; under "auto" the cost model, which
  * measures instead of guessing, decides alone above what the provider
- * can take at all.
+ * can take at all. A value is written before its flag is cleared
+ * (mo_set_min_order()), so a batch that finds the flag clear reads it.
  */
 static inline unsigned int mo_min_order(const struct migrate_offload_entry *e,
 					bool by_cost)
 {
-	if (by_cost && READ_ONCE(e->min_folio_auto))
-		return e->prov->caps.min_folio_order;
-	return READ_ONCE(e->min_folio_order);
+	const struct migrate_offload_provider *prov = e->prov;
+
+	/* Pairs with mo_set_min_order(): a clear flag's value is there. */
+	if (!smp_load_acquire(&e->min_folio_auto))
+		return READ_ONCE(e->min_folio_order);
+	if (by_cost)
+		return prov->caps.min_folio_order;
+	return max(prov->caps.min_folio_order, prov->thresholds.min_folio_order);
 }
 
 static inline u64 mo_min_bytes(const struct migrate_offload_entry *e,
 			       bool by_cost)
 {
-	if (by_cost && READ_ONCE(e->min_batch_auto))
-		return 0;
-	return READ_ONCE(e->min_batch_bytes);
+	/* Pairs with mo_set_min_bytes(). */
+	if (!smp_load_acquire(&e->min_batch_auto))
+		return READ_ONCE(e->min_batch_bytes);
+	return by_cost ? 0 : e->prov->thresholds.min_batch_bytes;
+}
+
+/* The administrator's thresholds; writers hold mo_lock, for sysfs reads. */
+static inline void mo_set_min_order(struct migrate_offload_entry *e,
+				    bool is_auto, unsigned int order)
+{
+	if (!is_auto)
+		WRITE_ONCE(e->min_folio_order, order);
+	/* Pairs with mo_min_order(): the value before the flag. */
+	smp_store_release(&e->min_folio_auto, is_auto);
+}
+
+static inline void mo_set_min_bytes(struct migrate_offload_entry *e,
+				    bool is_auto, u64 bytes)
+{
+	if (!is_auto)
+		WRITE_ONCE(e->min_batch_bytes, bytes);
+	/* Pairs with mo_min_bytes(). */
+	smp_store_release(&e->min_batch_auto, is_auto);
 }
 
 /* Registry (core.c) */

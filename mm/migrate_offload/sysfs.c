@@ -98,9 +98,11 @@ ENTRY_RW(rating);
  * is the provider's own threshold under every policy but "auto", where
  * the cost model alone decides (mo_min_order()). A number, which may be
  * below the provider's own but never below what it can take at all,
- * applies under every policy. mo_lock keeps a value and its "auto" flag
- * together for writers and readers; batches read them without it, and
- * one that sees a value being changed uses the old or the new one.
+ * applies under every policy. The entry keeps only what was written;
+ * the provider's own is looked up when it applies. mo_lock keeps a value
+ * and its "auto" flag together for these files; batches read them
+ * without it, and one that sees a value being changed uses the old or
+ * the new one.
  */
 static const char * const mo_auto_words[] = { "auto" };
 
@@ -137,14 +139,11 @@ static ssize_t min_folio_size_store(struct kobject *kobj,
 	struct migrate_offload_entry *e = to_entry(kobj);
 	const struct migrate_offload_provider *prov = e->prov;
 	bool is_auto = mo_knob_is_auto(buf, count);
-	unsigned int order;
+	unsigned int order = 0;
 	u64 size;
 	int ret;
 
-	if (is_auto) {
-		order = max(prov->caps.min_folio_order,
-			    prov->thresholds.min_folio_order);
-	} else {
+	if (!is_auto) {
 		ret = mo_knob_u64(buf, count, 0, &size);
 		if (ret)
 			return ret;
@@ -156,8 +155,7 @@ static ssize_t min_folio_size_store(struct kobject *kobj,
 		order = ilog2(size >> PAGE_SHIFT);
 	}
 	mutex_lock(&mo_lock);
-	WRITE_ONCE(e->min_folio_order, order);
-	WRITE_ONCE(e->min_folio_auto, is_auto);
+	mo_set_min_order(e, is_auto, order);
 	mutex_unlock(&mo_lock);
 	return count;
 }
@@ -182,19 +180,16 @@ static ssize_t min_batch_bytes_store(struct kobject *kobj,
 {
 	struct migrate_offload_entry *e = to_entry(kobj);
 	bool is_auto = mo_knob_is_auto(buf, count);
-	u64 bytes;
+	u64 bytes = 0;
 	int ret;
 
-	if (is_auto) {
-		bytes = e->prov->thresholds.min_batch_bytes;
-	} else {
+	if (!is_auto) {
 		ret = mo_knob_u64(buf, count, 0, &bytes);
 		if (ret)
 			return ret;
 	}
 	mutex_lock(&mo_lock);
-	WRITE_ONCE(e->min_batch_bytes, bytes);
-	WRITE_ONCE(e->min_batch_auto, is_auto);
+	mo_set_min_bytes(e, is_auto, bytes);
 	mutex_unlock(&mo_lock);
 	return count;
 }

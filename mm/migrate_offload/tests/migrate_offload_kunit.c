@@ -572,7 +572,7 @@ static void thresholds_and_caps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kp.calls, 4);
 
 	/* A batch below min_batch_bytes skips the provider entirely. */
-	WRITE_ONCE(kp.prov.entry->min_batch_bytes, 17 * PAGE_SIZE);
+	mo_set_min_bytes(kp.prov.entry, false, 17 * PAGE_SIZE);
 	kp.calls = 0;
 	kp.seen = 0;
 	migrate_offload_copy(kb.b);
@@ -635,15 +635,24 @@ static void thresholds_under_auto(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_SKIPPED), 1);
 
 	/* Set by the administrator, it applies under "auto" too. */
-	mutex_lock(&mo_lock);
-	WRITE_ONCE(e->min_batch_bytes, SZ_4M);
-	WRITE_ONCE(e->min_batch_auto, false);
-	mutex_unlock(&mo_lock);
+	mo_set_min_bytes(e, false, SZ_4M);
 	kp.seen = 0;
 	migrate_offload_copy(kb.b);
 	kt_expect_copied(test, &kb);
 	KUNIT_EXPECT_EQ(test, kp.seen, 0);
 	KUNIT_EXPECT_EQ(test, kt_stat(&kp, MO_STAT_SKIPPED), 2);
+
+	/* "auto" again: what the administrator set no longer applies. */
+	mo_set_min_order(e, false, 5);
+	mo_set_min_bytes(e, false, SZ_1M);
+	KUNIT_EXPECT_EQ(test, mo_min_order(e, true), 5U);
+	KUNIT_EXPECT_EQ(test, mo_min_bytes(e, false), (u64)SZ_1M);
+	mo_set_min_order(e, true, 0);
+	mo_set_min_bytes(e, true, 0);
+	KUNIT_EXPECT_EQ(test, mo_min_order(e, false), 2U);
+	KUNIT_EXPECT_EQ(test, mo_min_order(e, true), 1U);
+	KUNIT_EXPECT_EQ(test, mo_min_bytes(e, false), (u64)SZ_4M);
+	KUNIT_EXPECT_EQ(test, mo_min_bytes(e, true), 0ULL);
 
 	kt_unregister(&kp);
 	kt_batch_free(&kb);
@@ -1075,7 +1084,7 @@ static void floor_and_budget(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, floor.min_order, 4);
 	KUNIT_EXPECT_EQ(test, floor.min_bytes, SZ_1M);
 	/* An administrator's threshold moves the floor at once. */
-	WRITE_ONCE(a.prov.entry->min_folio_order, 9);
+	mo_set_min_order(a.prov.entry, false, 9);
 	KUNIT_EXPECT_EQ(test, migrate_offload_batch_pages(MR_SYSCALL, &hint,
 							  &order),
 			READ_ONCE(mo_batch_bytes) >> PAGE_SHIFT);
