@@ -177,9 +177,12 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 		return 1;
 	}
 	if (heads) {
-		first = calloc(b.nr_pages, sizeof(*first));
-		if (!first)
-			goto fail;
+		first = calloc(b.nr_pages >> order, sizeof(*first));
+		if (!first) {
+			printf("%8lu  (no memory for -F)\n", kib);
+			ret = 1;
+			goto out;
+		}
 	}
 	/* Fault it in on @src: then only the timed move copies anything. */
 	nodemask = 1UL << src;
@@ -220,20 +223,18 @@ static int bench_size(unsigned long kib, size_t total, int reps, int src,
 	       b.len >> 20, secs[reps / 2], gbs, b.len / secs[reps - 1] / 1e9,
 	       b.len / secs[0] / 1e9,
 	       100.0 * ((double)(1UL << order) * orders[order]) / b.nr_pages);
-	free(first);
-	nm_free(&b);
-	if (kind == MEM_SHMEM)
-		thp_pop_settings();
-	nm_restore_folio_order();
-	return 0;
+	ret = 0;
+	goto out;
 fail:
 	printf("%8lu  move to node %d or %d failed\n", kib, src, dst);
+	ret = 1;
+out:
 	free(first);
 	nm_free(&b);
 	if (kind == MEM_SHMEM)
 		thp_pop_settings();
 	nm_restore_folio_order();
-	return 1;
+	return ret;
 }
 
 int main(int argc, char **argv)
