@@ -49,7 +49,8 @@
 #define TMPFS_DIR	"/tmp/mo_types"
 #define BDEV		"/dev/ram0"
 #define BUF_SIZE	(4UL << 20)
-#define KPF_SWAPCACHE	14
+#define KPF_SWAPCACHE	BIT_ULL(13)	/* uapi/linux/kernel-page-flags.h */
+#define PAGEOUT_TRIES	3
 #define MAX_TRIES	50	/* move_pages() calls for one move */
 
 enum ft_kind {
@@ -260,7 +261,7 @@ static unsigned long to_swapcache_count(struct nm_buf *b)
 			continue;
 		ent &= (1ULL << 55) - 1;
 		if (pread(kflags, &flags, 8, ent * 8) == 8 &&
-		    (flags >> KPF_SWAPCACHE) & 1)
+		    (flags & KPF_SWAPCACHE))
 			in_cache++;
 	}
 	if (pagemap >= 0)
@@ -270,18 +271,54 @@ static unsigned long to_swapcache_count(struct nm_buf *b)
 	return in_cache;
 }
 
+/* How many pages of the buffer are mapped, not swapped out (pagemap). */
+static unsigned long resident_count(struct nm_buf *b)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long i, resident = 0;
+
+	for (i = 0; pagemap >= 0 && i < b->nr_pages; i++) {
+		uint64_t ent = 0;
+		off_t at = (uintptr_t)b->pages[i] / psize() * 8;
+
+		if (pread(pagemap, &ent, 8, at) == 8 && (ent >> 63))
+			resident++;
+	}
+	if (pagemap >= 0)
+		close(pagemap);
+	return pagemap >= 0 ? resident : b->nr_pages;
+}
+
 /*
  * Swap the buffer out and read it back in, with its swap entries still
  * held by a child's page tables: swap-in then cannot free the swap
  * slots (a RAM disk is a synchronous swap device, whose slots are
  * otherwise freed at once), and the folios stay in the swap cache.
- * Returns how many pages are, and the child in *@child.
+ *
+ * MADV_PAGEOUT drains only this CPU's LRU-add batch and skips folios
+ * that are not on the LRU, so a folio faulted in on another CPU can stay
+ * mapped; the fork would then share it with the child, and neither
+ * move_pages() nor mbind() moves a shared folio without MPOL_MF_MOVE_ALL.
+ * migrate_pages() from every node to the same nodes moves nothing but
+ * drains every CPU's batch first; what stays mapped anyway is retried,
+ * then reported in *@resident.
+ *
+ * Returns how many pages are in the swap cache, and the child in *@child.
  */
-static unsigned long to_swapcache(struct nm_buf *b, pid_t *child)
+static unsigned long to_swapcache(struct nm_buf *b, pid_t *child,
+				  unsigned long *resident)
 {
-	unsigned long i;
+	unsigned long i, all[16] = {};
+	int nodes[NM_MAX_NODES], nr = nm_mem_nodes(nodes, NM_MAX_NODES), n;
 
-	madvise(b->addr, b->len, MADV_PAGEOUT);
+	for (n = 0; n < nr; n++)
+		all[nodes[n] / 64] |= 1UL << (nodes[n] % 64);
+	*resident = b->nr_pages;
+	for (n = 0; n < PAGEOUT_TRIES && *resident; n++) {
+		migrate_pages(0, sizeof(all) * 8, all, all);
+		madvise(b->addr, b->len, MADV_PAGEOUT);
+		*resident = resident_count(b);
+	}
 	*child = fork();
 	if (!*child) {
 		pause();
@@ -424,7 +461,7 @@ static void move_and_check(struct __test_metadata *_metadata,
 {
 	struct nm_buf *b = &self->buf;
 	struct ft_reader r = { .fd = self->fd, .len = b->len, .seed = seed };
-	unsigned long misplaced, cached;
+	unsigned long misplaced, cached, resident;
 	size_t bad, first = 0, off;
 	bool reading = false;
 	int i, j, moves = 0, tries = 0;
@@ -432,9 +469,14 @@ static void move_and_check(struct __test_metadata *_metadata,
 
 	nm_fill(b, seed);
 	if (kind == FT_SWAPCACHE) {
-		cached = to_swapcache(b, &child);
+		cached = to_swapcache(b, &child, &resident);
 		ASSERT_GE(child, 0);
 		self->child = child;
+		/* Shared with the child, they could not be moved. */
+		ASSERT_EQ(resident, 0) {
+			TH_LOG("%lu of %lu pages stayed mapped after MADV_PAGEOUT",
+			       resident, b->nr_pages);
+		}
 		ASSERT_GE(cached, b->nr_pages / 2) {
 			TH_LOG("only %lu of %lu pages in the swap cache",
 			       cached, b->nr_pages);
