@@ -246,47 +246,53 @@ static int map_anon(struct nm_buf *b, size_t len, int flags)
 	return b->map == MAP_FAILED ? -errno : 0;
 }
 
-/* How many pages of the buffer are in the swap cache (kpageflags). */
-static unsigned long to_swapcache_count(struct nm_buf *b)
+/*
+ * Count the buffer's mapped pages (pagemap bit 63), or with @kpf set only
+ * those whose kpageflags have @kpf.  Returns -1 when pagemap or
+ * kpageflags cannot be opened: what that means is the caller's choice.
+ */
+static long pagemap_count(struct nm_buf *b, uint64_t kpf)
 {
 	int pagemap = open("/proc/self/pagemap", O_RDONLY);
-	int kflags = open("/proc/kpageflags", O_RDONLY);
-	unsigned long i, in_cache = 0;
+	int kflags = kpf ? open("/proc/kpageflags", O_RDONLY) : -1;
+	unsigned long i;
+	long count = -1;
 
-	for (i = 0; pagemap >= 0 && kflags >= 0 && i < b->nr_pages; i++) {
+	if (pagemap < 0 || (kpf && kflags < 0))
+		goto out;
+	for (count = 0, i = 0; i < b->nr_pages; i++) {
 		uint64_t ent = 0, flags = 0;
 		off_t at = (uintptr_t)b->pages[i] / psize() * 8;
 
 		if (pread(pagemap, &ent, 8, at) != 8 || !(ent >> 63))
 			continue;
 		ent &= (1ULL << 55) - 1;
-		if (pread(kflags, &flags, 8, ent * 8) == 8 &&
-		    (flags & KPF_SWAPCACHE))
-			in_cache++;
+		if (!kpf || (pread(kflags, &flags, 8, ent * 8) == 8 &&
+			     (flags & kpf)))
+			count++;
 	}
+out:
 	if (pagemap >= 0)
 		close(pagemap);
 	if (kflags >= 0)
 		close(kflags);
-	return in_cache;
+	return count;
 }
 
-/* How many pages of the buffer are mapped, not swapped out (pagemap). */
+/* Pages in the swap cache; none when that cannot be read. */
+static unsigned long to_swapcache_count(struct nm_buf *b)
+{
+	long n = pagemap_count(b, KPF_SWAPCACHE);
+
+	return n < 0 ? 0 : n;
+}
+
+/* Pages still mapped; all of them when that cannot be read. */
 static unsigned long resident_count(struct nm_buf *b)
 {
-	int pagemap = open("/proc/self/pagemap", O_RDONLY);
-	unsigned long i, resident = 0;
+	long n = pagemap_count(b, 0);
 
-	for (i = 0; pagemap >= 0 && i < b->nr_pages; i++) {
-		uint64_t ent = 0;
-		off_t at = (uintptr_t)b->pages[i] / psize() * 8;
-
-		if (pread(pagemap, &ent, 8, at) == 8 && (ent >> 63))
-			resident++;
-	}
-	if (pagemap >= 0)
-		close(pagemap);
-	return pagemap >= 0 ? resident : b->nr_pages;
+	return n < 0 ? b->nr_pages : (unsigned long)n;
 }
 
 /*
