@@ -67,6 +67,7 @@ enum mdma_stat {
 	MDMA_STRIPED,		/* batches whose folio(s) spanned channels */
 	MDMA_STREAMED,		/* batches whose folios committed one by one */
 	MDMA_EARLY,		/* folios reported copied while later ones ran */
+	MDMA_SYNCED,		/* batches not streamed: mappings need syncs */
 	MDMA_NR_STATS
 };
 

@@ -16,7 +16,9 @@
  * asks for an interrupt (every one does on engines that complete out of
  * order), and the caller sleeps until each channel's share is reported.
  * When migration streams the batch (mdma_submit_req()), it sleeps per
- * folio instead, and commits each as soon as its transfers reported.
+ * folio instead, and commits each as soon as its transfers reported;
+ * not where a mapping needs syncs (swiotlb, non-coherent engines): the
+ * copy reaches a destination only when it is unmapped.
  *
  * A folio counts as copied only if all its transfers reported success.
  * On timeout the channels still busy are terminated
@@ -412,6 +414,7 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 				struct migrate_offload_req *req)
 {
 	unsigned int i, j, orphans = 0;
+	bool sync;
 
 	spin_lock_irq(&b->lock);
 	for (i = 0; i < parts; i++) {
@@ -423,11 +426,18 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 		b->refs++;
 		orphans++;
 		get_device(p->dev);
+		/*
+		 * Where the mapping needs syncs, even a folio whose transfers
+		 * all ended holds its copy only after the unmap, which waits
+		 * for the late ones: it fails too, or the unmap would write
+		 * over what the CPU or the task put there since.
+		 */
+		sync = dma_dev_need_sync(p->dev);
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = b->pieces[p->first + j].it;
 
 			/* Once per folio, which two parts may share. */
-			if (!atomic_read(&it->left) || it->held)
+			if ((!sync && !atomic_read(&it->left)) || it->held)
 				continue;
 			it->held = req->items[it - b->items]->dst;
 			folio_get(it->held);
@@ -683,13 +693,25 @@ static struct mdma_batch *mdma_start(struct migrate_offload_req *req,
 		struct mdma_part *p = &b->parts[i];
 
 		atomic_inc(&p->mc->load);
-		if (!mdma_map(p)) {
-			mdma_submit(b, p, req);
+		if (mdma_map(p)) {
+			for (j = 0; j < p->nr; j++)
+				mdma_decline(b->pieces[p->first + j].it);
 			continue;
 		}
-		for (j = 0; j < p->nr; j++)
-			mdma_decline(b->pieces[p->first + j].it);
+		/*
+		 * A mapping that needs syncs (bounced through swiotlb, or
+		 * an engine that does not snoop the CPU's caches) puts the
+		 * copy in the destination only when it is unmapped, at the
+		 * end of the batch: no folio may be committed before.
+		 */
+		if (b->streaming && dma_dev_need_sync(p->dev)) {
+			b->streaming = false;
+			mdma_stat_add(MDMA_SYNCED, 1);
+		}
 	}
+	for (i = 0; i < parts; i++)
+		if (b->parts[i].mapped)
+			mdma_submit(b, &b->parts[i], req);
 	return b;
 }
 
@@ -840,9 +862,15 @@ void mdma_submit_req(struct migrate_offload_provider *prov,
 	struct mdma_batch *b = mdma_start(req, true);
 	unsigned int i;
 
-	req->priv = b;
+	req->priv = NULL;
 	if (!b)
 		return;
+	if (!b->streaming) {
+		/* Its mappings need syncs: copied in one go, as by mdma_copy(). */
+		mdma_end(b, req);
+		return;
+	}
+	req->priv = b;
 	mdma_stat_add(MDMA_STREAMED, 1);
 	for (i = 0; i < req->nr; i++) {
 		struct mdma_item *it = &b->items[i];

@@ -68,6 +68,7 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_STRIPED] = "striped",
 	[MDMA_STREAMED] = "streamed",
 	[MDMA_EARLY] = "early",
+	[MDMA_SYNCED] = "synced",
 };
 
 static int mdma_stat_get(void *data, u64 *val)
