@@ -120,6 +120,11 @@ else
 	# each node's 2 GiB): a boot of its own, to leave the others be.
 	(export MO_APPEND="hugepagesz=1G hugepages=1:1,2:1"
 	 boot check-huge folio_types_1g)
+	# Every DMA mapping bounced through swiotlb, as in confidential
+	# guests (256 MiB of bounce buffers: a batch of the largest budget
+	# maps 64 MiB each way).
+	(export MO_APPEND="swiotlb=131072,force"
+	 boot check-bounce dma_bounce)
 	# CXL memory needs Debian's QEMU 10 (vm.sh MO_CXL=1): a boot of its own.
 	(export MO_CXL=1; boot check-cxl cxl)
 	# The harness must notice a kernel crash: crash one on purpose.
