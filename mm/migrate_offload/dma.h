@@ -91,6 +91,9 @@ enum mdma_stat {
  * @wq: batches waiting for their transfers, or for a terminate
  * @late_wq: frees batches whose transfers outlived them (see dma_copy.c);
  *	destroyed at module exit, so it waits for the last of them
+ * @orphans: the parts of those batches still waiting for a transfer, for
+ *	a terminate of their channel that succeeds later: it ends them
+ * @orphan_lock: guards @orphans; never taken in a callback
  */
 struct mdma {
 	struct mutex scan_lock;		/* see above: not in the copy path */
@@ -107,6 +110,8 @@ struct mdma {
 	unsigned int max_errors;
 	wait_queue_head_t wq;
 	struct workqueue_struct *late_wq;
+	struct list_head orphans;
+	spinlock_t orphan_lock;		/* see above */
 	atomic64_t stats[MDMA_NR_STATS];
 };
 
@@ -126,6 +131,7 @@ int mdma_chans_set_devices(const char *list);
 int mdma_chans_enable(bool enable);
 void mdma_chans_failed(struct mdma_chan *mc, bool failed);
 void mdma_chans_retire(struct mdma_chan *mc, int err);
+void mdma_orphans_release(struct mdma_chan *mc);
 int mdma_chans_init(void);
 void mdma_chans_exit(void);
 

@@ -262,6 +262,8 @@ static void mdma_give_back(struct mdma_gone *gone)
 		struct mdma_chan *mc = &mdma.chans[gone->slots[i]];
 
 		pr_info("releasing %s\n", dma_chan_name(mc->chan));
+		if (mc->retired)
+			mdma_orphans_release(mc);
 		dma_release_channel(mc->chan);
 		*mc = (struct mdma_chan) {};
 	}

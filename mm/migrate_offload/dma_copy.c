@@ -44,7 +44,11 @@
  * destinations, the batch memory and the DMA mappings, and the channel is
  * retired. The batch then belongs to its late transfers: the callback of
  * the last one hands it to mdma.late_wq, which frees it all. A module
- * reference keeps the callbacks' code loaded until then.
+ * reference keeps the callbacks' code loaded until then. A terminate of
+ * the channel that succeeds later (another batch's, or the provider's
+ * before it gives the channel back, when drivers may drop what they hold
+ * without a report) stops those transfers for good, and no callback of
+ * theirs runs after it: then it ends the part itself (mdma.orphans).
  */
 #define pr_fmt(fmt) "migrate_offload: dma: " fmt
 
@@ -104,6 +108,7 @@ struct mdma_part {
 	bool timed_out;			/* we terminated the channel */
 	bool unstoppable;		/* our terminate failed */
 	bool orphan;			/* its late transfers own the batch */
+	struct list_head orphan_node;	/* on mdma.orphans, while orphan */
 	atomic_t left;			/* transfers not yet reported */
 	unsigned int base;		/* see mdma_part_cut() */
 };
@@ -211,6 +216,71 @@ static bool mdma_batch_over(struct mdma_batch *b, unsigned int parts)
 }
 
 /*
+ * The transfers of @p, orphaned, are gone: a terminate of its channel
+ * succeeded after they were submitted. Take it off mdma.orphans and count
+ * them reported; the last part of its batch hands the batch to
+ * mdma.late_wq, as its last callback would have. Under mdma.orphan_lock.
+ */
+static void mdma_orphan_end(struct mdma_part *p)
+{
+	struct mdma_batch *b = p->b;
+	bool gone = false;
+
+	lockdep_assert_held(&mdma.orphan_lock);
+	list_del_init(&p->orphan_node);
+	spin_lock(&b->lock);
+	if (atomic_read(&p->left)) {
+		atomic_set(&p->left, 0);
+		gone = !--b->refs;
+	}
+	spin_unlock(&b->lock);
+	if (gone)
+		queue_work(mdma.late_wq, &b->late_work);
+}
+
+/* A terminate of @mc succeeded: end the parts orphaned there before it. */
+static void mdma_orphans_stopped(struct mdma_chan *mc)
+{
+	struct mdma_part *p, *n;
+
+	spin_lock_irq(&mdma.orphan_lock);
+	list_for_each_entry_safe(p, n, &mdma.orphans, orphan_node)
+		if (p->mc == mc && mdma_part_cut(p))
+			mdma_orphan_end(p);
+	spin_unlock_irq(&mdma.orphan_lock);
+}
+
+/**
+ * mdma_orphans_release() - stop a retired channel before it is given back
+ * @mc: the channel; no batch can pick it any more
+ *
+ * A driver may drop the transfers it still holds, without a report, when
+ * its channel is freed: terminate it once more first. If that succeeds,
+ * the parts orphaned on it end now. If not, they stay with their
+ * transfers, whose reports may still come, but leave mdma.orphans, which
+ * must not name a channel slot that is reused.
+ */
+void mdma_orphans_release(struct mdma_chan *mc)
+{
+	bool stopped = !dmaengine_terminate_sync(mc->chan);
+	struct mdma_part *p, *n;
+
+	/* No batch terminates it meanwhile: none can pick it. */
+	if (stopped)
+		atomic_add(2, &mc->term_gen);
+	spin_lock_irq(&mdma.orphan_lock);
+	list_for_each_entry_safe(p, n, &mdma.orphans, orphan_node) {
+		if (p->mc != mc)
+			continue;
+		if (stopped)
+			mdma_orphan_end(p);
+		else
+			list_del_init(&p->orphan_node);
+	}
+	spin_unlock_irq(&mdma.orphan_lock);
+}
+
+/*
  * Terminate the part's channel unless a terminate begun after the part
  * was submitted ends first. One terminate at a time per channel: a
  * batch that finds one running waits for it and looks again.
@@ -241,6 +311,7 @@ static void mdma_terminate(struct mdma_part *p)
 	} else {
 		p->timed_out = true;
 		atomic_set_release(&mc->term_gen, gen + 2);
+		mdma_orphans_stopped(mc);
 	}
 	wake_up_all(&mdma.wq);
 }
@@ -383,6 +454,11 @@ static void mdma_late_free(struct mdma_batch *b)
 {
 	unsigned int i;
 
+	spin_lock_irq(&mdma.orphan_lock);
+	for (i = 0; i < b->nr_parts; i++)
+		if (b->parts[i].orphan)
+			list_del_init(&b->parts[i].orphan_node);
+	spin_unlock_irq(&mdma.orphan_lock);
 	for (i = 0; i < b->nr_parts; i++) {
 		struct mdma_part *p = &b->parts[i];
 
@@ -414,8 +490,10 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 				struct migrate_offload_req *req)
 {
 	unsigned int i, j, orphans = 0;
+	u32 new = 0;
 	bool sync;
 
+	BUILD_BUG_ON(MDMA_MAX_CHANS > 32);
 	spin_lock_irq(&b->lock);
 	for (i = 0; i < parts; i++) {
 		struct mdma_part *p = &b->parts[i];
@@ -425,6 +503,7 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 		p->orphan = true;
 		b->refs++;
 		orphans++;
+		new |= BIT(i);
 		get_device(p->dev);
 		/*
 		 * Where the mapping needs syncs, even a folio whose transfers
@@ -444,6 +523,24 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 		}
 	}
 	spin_unlock_irq(&b->lock);
+	if (!new)
+		return orphans;
+	/*
+	 * Where terminates to come can end them. One of another batch that
+	 * succeeded since ours failed has ended already, and may have looked
+	 * before they were listed: then they end here.
+	 */
+	spin_lock_irq(&mdma.orphan_lock);
+	for (i = 0; i < parts; i++) {
+		struct mdma_part *p = &b->parts[i];
+
+		if (!(new & BIT(i)))
+			continue;
+		list_add_tail(&p->orphan_node, &mdma.orphans);
+		if (mdma_part_cut(p))
+			mdma_orphan_end(p);
+	}
+	spin_unlock_irq(&mdma.orphan_lock);
 	return orphans;
 }
 

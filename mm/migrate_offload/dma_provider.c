@@ -36,6 +36,8 @@ struct mdma mdma = {
 	.timeout_ms = 2000,
 	.async_timeout_ms = 100,
 	.max_errors = 3,
+	.orphans = LIST_HEAD_INIT(mdma.orphans),
+	.orphan_lock = __SPIN_LOCK_UNLOCKED(mdma.orphan_lock),
 };
 
 DECLARE_FAULT_ATTR(mdma_fail_submit);
