@@ -28,6 +28,10 @@
  *                   held transfers' destinations late, with stale data (a
  *                   byte pattern, so that a destination put to use too
  *                   early shows it), and reports them
+ *   stops_later     as unstoppable, but only the first terminate of a
+ *                   channel fails; the next one drops the held transfers
+ *                   without a report, as a terminate that succeeds may,
+ *                   and so does freeing the channel
  *
  * Writing a channel's index to the "unplug" parameter unregisters that
  * channel alone, the way idxd drops the channel of a work queue being
@@ -65,6 +69,7 @@ enum tmd_mode {
 	TMD_OUT_OF_ORDER,
 	TMD_STALL,
 	TMD_UNSTOPPABLE,
+	TMD_STOPS_LATER,
 };
 
 static const char * const tmd_modes[] = {
@@ -77,6 +82,7 @@ static const char * const tmd_modes[] = {
 	[TMD_OUT_OF_ORDER] = "out_of_order",
 	[TMD_STALL] = "stall",
 	[TMD_UNSTOPPABLE] = "unstoppable",
+	[TMD_STOPS_LATER] = "stops_later",
 };
 
 static char *mode = "good";
@@ -89,7 +95,7 @@ MODULE_PARM_DESC(every, "the Nth transfer of a channel fails, lies or is held");
 
 static unsigned int late_ms = 3000;
 module_param(late_ms, uint, 0444);
-MODULE_PARM_DESC(late_ms, "how long unstoppable holds a transfer");
+MODULE_PARM_DESC(late_ms, "how long stall and unstoppable hold a transfer");
 
 static enum tmd_mode tmd_mode;
 static struct workqueue_struct *tmd_wq;
@@ -103,8 +109,8 @@ struct tmd_desc {
 };
 
 /*
- * @lock guards the lists; @work runs @issued one transfer at a time and
- * @late the @held ones. Only @work counts transfers (@nth).
+ * @lock guards the lists and @refused; @work runs @issued one transfer at
+ * a time and @late the @held ones. Only @work counts transfers (@nth).
  */
 struct tmd_chan {
 	struct dma_chan chan;
@@ -113,6 +119,7 @@ struct tmd_chan {
 	struct work_struct work;
 	struct delayed_work late;
 	unsigned long nth;
+	bool refused;		/* stops_later: its one failed terminate */
 };
 
 struct tmd {
@@ -275,7 +282,8 @@ static void tmd_run(struct tmd_chan *tc, struct tmd_desc *d)
 		tmd_complete(tc, d, DMA_TRANS_NOERROR);
 		return;
 	}
-	if (nth && (tmd_mode == TMD_STALL || tmd_mode == TMD_UNSTOPPABLE)) {
+	if (nth && (tmd_mode == TMD_STALL || tmd_mode == TMD_UNSTOPPABLE ||
+		    tmd_mode == TMD_STOPS_LATER)) {
 		spin_lock_irq(&tc->lock);
 		list_add_tail(&d->node, &tc->held);
 		spin_unlock_irq(&tc->lock);
@@ -325,7 +333,7 @@ static void tmd_late(struct work_struct *work)
 	spin_unlock_irq(&tc->lock);
 	list_for_each_entry_safe(d, n, &late, node) {
 		list_del(&d->node);
-		tmd_write(tc, d, tmd_mode == TMD_UNSTOPPABLE);
+		tmd_write(tc, d, tmd_mode != TMD_STALL);
 		tmd_complete(tc, d, DMA_TRANS_NOERROR);
 	}
 }
@@ -338,7 +346,10 @@ static int tmd_terminate_all(struct dma_chan *chan)
 	LIST_HEAD(drop);
 
 	spin_lock_irqsave(&tc->lock, flags);
-	if (tmd_mode == TMD_UNSTOPPABLE && !list_empty(&tc->held)) {
+	if (!list_empty(&tc->held) &&
+	    (tmd_mode == TMD_UNSTOPPABLE ||
+	     (tmd_mode == TMD_STOPS_LATER && !tc->refused))) {
+		tc->refused = true;
 		spin_unlock_irqrestore(&tc->lock, flags);
 		return -EBUSY;
 	}
@@ -376,12 +387,15 @@ static enum dma_status tmd_tx_status(struct dma_chan *chan,
 /*
  * The client gave the channel back: whatever the engine still holds
  * completes now (a real engine would finish it some time), the rest is
- * dropped.
+ * dropped. In stops_later, the engine is stopped first, which drops what
+ * it holds unreported, if its terminate works by now.
  */
 static void tmd_free_chan_resources(struct dma_chan *chan)
 {
 	struct tmd_chan *tc = to_tmd_chan(chan);
 
+	if (tmd_mode == TMD_STOPS_LATER)
+		tmd_terminate_all(chan);
 	flush_work(&tc->work);
 	flush_delayed_work(&tc->late);
 	tmd_terminate_all(chan);

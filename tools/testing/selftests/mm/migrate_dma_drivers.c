@@ -6,7 +6,8 @@
  * it cannot trust, and on the others lose no byte. On channels whose
  * transfers cannot be stopped, the folios concerned stay where they were,
  * their data intact before and after the late writes, and the batch is
- * freed once the late transfers reported (KASAN watches the rest). A
+ * freed once the late transfers reported, or once a later terminate
+ * stopped them for good (KASAN watches the rest). A
  * caller in MIGRATE_ASYNC waits for a stalled engine no longer than
  * async_timeout_ms. Channels that go away mid-migration, one alone or
  * with their device, and allocations that fail (failslab,
@@ -286,6 +287,51 @@ TEST_F_TIMEOUT(quirky, refused_or_every_byte, 900)
 }
 
 /*
+ * Place the buffer, filled from @seed, with the CPU, then move it through
+ * the engine, which holds transfers its terminates cannot stop: their
+ * folios are not moved and both channels are retired. Returns how many
+ * batches were left to the held transfers.
+ */
+static unsigned long long move_past_held(struct __test_metadata *_metadata,
+					 struct rig *r, uint64_t seed)
+{
+	unsigned long long u0 = stat_of("unstoppable"), u;
+	unsigned long misplaced;
+	char in_use[1024];
+
+	ASSERT_EQ(lines_with(r->in_use, DRIVER), 2);
+	rig_place(_metadata, r, seed);
+	ASSERT_EQ(knob_write(POLICY, "dmaengine"), 0);
+	EXPECT_GE(nm_move(&r->buf, r->nodes[1], &misplaced), 0);
+	u = stat_of("unstoppable") - u0;
+	TH_LOG("%lu pages not moved, %llu batches left to held transfers",
+	       misplaced, u);
+	EXPECT_GT(u, 0);
+	knob_read(DMA_DBG("in_use"), in_use, sizeof(in_use));
+	EXPECT_EQ(lines_with(in_use, "retired"), 2) {
+		TH_LOG("in use: %s", in_use);
+	}
+	return u;
+}
+
+/* Batches freed since @lf0, once @want are or after @ms. */
+static unsigned long long late_freed_since(unsigned long long lf0,
+					   unsigned long long want,
+					   unsigned int ms)
+{
+	unsigned long long lf = 0;
+	unsigned int i;
+
+	for (i = 0; i <= ms / 100; i++) {
+		lf = stat_of("late_freed") - lf0;
+		if (lf >= want)
+			break;
+		usleep(100 * 1000);
+	}
+	return lf;
+}
+
+/*
  * An engine that holds every 7th transfer for 3 s and cannot terminate
  * while it does, under a 300 ms timeout: the moves of the folios
  * concerned fail (migrate_pages() may retry them later, on the CPU once
@@ -328,35 +374,18 @@ FIXTURE_TEARDOWN(unstoppable)
 
 TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 {
-	unsigned long long u0 = stat_of("unstoppable"), lf0 = stat_of("late_freed");
-	unsigned long long t0 = stat_of("timeouts"), u, lf = 0;
-	unsigned long long failed = knob_num(DMAE("stats/failed"));
-	const int to = self->r.nodes[1];
+	unsigned long long lf0 = stat_of("late_freed"), t0 = stat_of("timeouts");
+	unsigned long long failed = knob_num(DMAE("stats/failed")), u;
 	unsigned long misplaced;
 	size_t first = 0, bad;
-	char in_use[1024];
-	int i;
 
-	ASSERT_EQ(lines_with(self->r.in_use, DRIVER), 2);
-	/* Place the buffer on the CPU, then move it through the engine. */
-	rig_place(_metadata, &self->r, 42);
-	ASSERT_EQ(knob_write(POLICY, "dmaengine"), 0);
-
-	EXPECT_GE(nm_move(&self->r.buf, to, &misplaced), 0);
-	u = stat_of("unstoppable") - u0;
-	TH_LOG("%lu pages not moved, %llu batches left to late transfers",
-	       misplaced, u);
+	u = move_past_held(_metadata, &self->r, 42);
 	/* Their moves failed: the data is where it was, intact. */
 	EXPECT_GT(knob_num(DMAE("stats/failed")), failed);
-	EXPECT_GT(u, 0);
 	EXPECT_GT(stat_of("timeouts") - t0, 0);
 	bad = nm_verify(&self->r.buf, 42, &first);
 	EXPECT_EQ(bad, 0) {
 		TH_LOG("before the late writes: %zu bad words from %zu", bad, first);
-	}
-	knob_read(DMA_DBG("in_use"), in_use, sizeof(in_use));
-	EXPECT_EQ(lines_with(in_use, "retired"), 2) {
-		TH_LOG("in use: %s", in_use);
 	}
 	/* Late transfers still to come keep the provider's code loaded. */
 	if (self->r.loaded_provider && stat_of("late_freed") - lf0 < u)
@@ -364,23 +393,61 @@ TEST_F_TIMEOUT(unstoppable, late_writes, 900)
 
 	/* Past the late writes, whatever the counters say, then the frees. */
 	usleep((LATE_MS + 500) * 1000);
-	for (i = 0; i < 4 * LATE_MS / 100; i++) {
-		lf = stat_of("late_freed") - lf0;
-		if (lf >= u)
-			break;
-		usleep(100 * 1000);
-	}
-	EXPECT_EQ(lf, u);
+	EXPECT_EQ(late_freed_since(lf0, u, 4 * LATE_MS), u);
 	bad = nm_verify(&self->r.buf, 42, &first);
 	EXPECT_EQ(bad, 0) {
 		TH_LOG("after the late writes: %zu bad words from %zu", bad, first);
 	}
 
 	/* The channels are retired: the CPU moves the rest. */
-	EXPECT_EQ(nm_move(&self->r.buf, to, &misplaced), 0);
+	EXPECT_EQ(nm_move(&self->r.buf, self->r.nodes[1], &misplaced), 0);
 	EXPECT_EQ(misplaced, 0);
 	bad = nm_verify(&self->r.buf, 42, &first);
 	EXPECT_EQ(bad, 0);
+}
+
+/*
+ * An engine whose first terminate of a channel fails while it holds a
+ * transfer (every 7th, for a minute), and whose next one drops what it
+ * holds without a report, as a terminate that succeeds may; so does
+ * freeing the channel. The batches left to those transfers must not wait
+ * for reports that never come: the provider stops the retired channels
+ * once more as it gives them back, and that frees the batches.
+ */
+#define STOPS_LATER_MS	60000
+
+FIXTURE(stops_later)
+{
+	struct rig r;
+};
+
+FIXTURE_SETUP(stops_later)
+{
+	rig_setup(_metadata, &self->r, 0, "stops_later", 7, STOPS_LATER_MS,
+		  300);
+}
+
+FIXTURE_TEARDOWN(stops_later)
+{
+	rig_teardown(_metadata, &self->r);
+}
+
+TEST_F_TIMEOUT(stops_later, freed_at_give_back, 300)
+{
+	unsigned long long lf0 = stat_of("late_freed"), u;
+	size_t first = 0, bad;
+
+	u = move_past_held(_metadata, &self->r, 43);
+	ASSERT_GT(u, 0);
+	EXPECT_EQ(stat_of("late_freed") - lf0, 0);
+
+	/* Give the channels back, long before the held transfers end. */
+	ASSERT_EQ(knob_write(DMAE("enabled"), "0"), 0);
+	EXPECT_EQ(late_freed_since(lf0, u, 5000), u);
+	bad = nm_verify(&self->r.buf, 43, &first);
+	EXPECT_EQ(bad, 0) {
+		TH_LOG("%zu bad words from %zu", bad, first);
+	}
 }
 
 /*
