@@ -414,6 +414,25 @@ void mdma_batches_free(void)
 		kvfree(per_cpu_ptr(&mdma_slots, cpu)->obj);
 }
 
+/*
+ * Does the CPU see the part's copy only once it is unmapped (or synced)?
+ * Bounced segments (swiotlb) and engines that do not snoop the CPU's
+ * caches need syncs; asked per destination segment, since swiotlb may
+ * bounce some and not others.
+ */
+static bool mdma_dst_needs_sync(struct mdma_part *p)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!dma_dev_need_sync(p->dev))
+		return false;
+	for_each_sgtable_dma_sg(&p->dst, sg, i)
+		if (dma_need_sync(p->dev, sg_dma_address(sg)))
+			return true;
+	return false;
+}
+
 /* Map the part's run of entries, which mdma_split() pointed it at. */
 static int mdma_map(struct mdma_part *p)
 {
@@ -511,7 +530,7 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 		 * for the late ones: it fails too, or the unmap would write
 		 * over what the CPU or the task put there since.
 		 */
-		sync = dma_dev_need_sync(p->dev);
+		sync = mdma_dst_needs_sync(p);
 		for (j = 0; j < p->nr; j++) {
 			struct mdma_item *it = b->pieces[p->first + j].it;
 
@@ -801,7 +820,7 @@ static struct mdma_batch *mdma_start(struct migrate_offload_req *req,
 		 * copy in the destination only when it is unmapped, at the
 		 * end of the batch: no folio may be committed before.
 		 */
-		if (b->streaming && dma_dev_need_sync(p->dev)) {
+		if (b->streaming && mdma_dst_needs_sync(p)) {
 			b->streaming = false;
 			mdma_stat_add(MDMA_SYNCED, 1);
 		}
