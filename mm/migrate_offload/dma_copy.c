@@ -608,7 +608,7 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 	bool per_desc_irq = dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
 	struct mdma_cursor s = { p->src.sgl, 0 }, d = { p->dst.sgl, 0 };
 	u64 since_irq = 0;
-	unsigned int i;
+	unsigned int i, gen;
 
 	/*
 	 * Transfers submitted while a terminate runs may be dropped by it
@@ -672,10 +672,17 @@ out:
 	dma_async_issue_pending(chan);
 	/*
 	 * Pairs with the cmpxchg in mdma_terminate(): a terminate that
-	 * begins after this read finds our transfers on the channel.
+	 * begins after this read finds our transfers on the channel. One
+	 * running now may or may not: count from its end, whose generation
+	 * says whether it worked (a failed one puts the old one back).
 	 */
 	smp_mb();
-	p->base = (atomic_read(&p->mc->term_gen) + 1) & ~1U;
+	gen = atomic_read(&p->mc->term_gen);
+	while (gen & 1) {
+		mdma_terminate_wait(p->mc, gen);
+		gen = atomic_read_acquire(&p->mc->term_gen);
+	}
+	p->base = gen;
 }
 
 /*
