@@ -362,10 +362,15 @@ static int tmd_terminate_all(struct dma_chan *chan)
 	return 0;
 }
 
-/* The transfer running when terminate dropped the others ends here. */
+/*
+ * The transfer running when terminate dropped the others ends here, and
+ * so do held transfers that the late work took before the terminate: it
+ * found none held, yet their callbacks may still be to come.
+ */
 static void tmd_synchronize(struct dma_chan *chan)
 {
 	flush_work(&to_tmd_chan(chan)->work);
+	flush_delayed_work(&to_tmd_chan(chan)->late);
 }
 
 static enum dma_status tmd_tx_status(struct dma_chan *chan,
