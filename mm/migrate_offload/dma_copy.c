@@ -262,21 +262,21 @@ static void mdma_orphans_stopped(struct mdma_chan *mc)
  */
 void mdma_orphans_release(struct mdma_chan *mc)
 {
-	bool stopped = !dmaengine_terminate_sync(mc->chan);
 	struct mdma_part *p, *n;
 
-	/* No batch terminates it meanwhile: none can pick it. */
-	if (stopped)
+	/*
+	 * No batch terminates it meanwhile: none can pick it. Two past
+	 * every listed part's base, the terminate cuts them all.
+	 */
+	if (!dmaengine_terminate_sync(mc->chan)) {
 		atomic_add(2, &mc->term_gen);
-	spin_lock_irq(&mdma.orphan_lock);
-	list_for_each_entry_safe(p, n, &mdma.orphans, orphan_node) {
-		if (p->mc != mc)
-			continue;
-		if (stopped)
-			mdma_orphan_end(p);
-		else
-			list_del_init(&p->orphan_node);
+		mdma_orphans_stopped(mc);
+		return;
 	}
+	spin_lock_irq(&mdma.orphan_lock);
+	list_for_each_entry_safe(p, n, &mdma.orphans, orphan_node)
+		if (p->mc == mc)
+			list_del_init(&p->orphan_node);
 	spin_unlock_irq(&mdma.orphan_lock);
 }
 

@@ -95,7 +95,8 @@ MODULE_PARM_DESC(every, "the Nth transfer of a channel fails, lies or is held");
 
 static unsigned int late_ms = 3000;
 module_param(late_ms, uint, 0444);
-MODULE_PARM_DESC(late_ms, "how long stall and unstoppable hold a transfer");
+MODULE_PARM_DESC(late_ms,
+		 "how long stall, unstoppable and stops_later hold a transfer");
 
 static enum tmd_mode tmd_mode;
 static struct workqueue_struct *tmd_wq;
