@@ -149,27 +149,19 @@ static DEFINE_PER_CPU(struct mo_slot, mdma_slots);
 
 static void mdma_late_free_work(struct work_struct *work);
 
-static void mdma_done(void *param, const struct dmaengine_result *res)
+/*
+ * A transfer of part @p is over, of folio @it unless NULL: count it, wake
+ * who waits for it.
+ */
+static void mdma_report(struct mdma_part *p, struct mdma_item *it)
 {
-	struct mdma_piece *pc = param;
-	struct mdma_item *it = pc->it;
-	struct mdma_part *p = pc->p;
 	struct mdma_batch *b = p->b;
-	bool last, item_done, gone = false;
+	bool last, item_done = false, gone = false;
 	unsigned long flags;
 
-	if (res->result != DMA_TRANS_NOERROR) {
-		WRITE_ONCE(pc->engine_failed, true);
-		WRITE_ONCE(it->status, -EIO);
-		mdma_stat_add(MDMA_FAILED, 1);
-	} else if (should_fail(&mdma_fail_completion, 1)) {
-		WRITE_ONCE(it->status, -EIO);
-		mdma_stat_add(MDMA_FAILED, 1);
-	} else {
-		mdma_stat_add(MDMA_COMPLETED, 1);
-	}
 	spin_lock_irqsave(&b->lock, flags);
-	item_done = !atomic_dec_return(&it->left) && b->streaming;
+	if (it)
+		item_done = !atomic_dec_return(&it->left) && b->streaming;
 	/* A count of transfers that restarts from 0, not a refcount_t. */
 	last = !atomic_dec_return(&p->left);
 	if (last && p->orphan)
@@ -180,6 +172,33 @@ static void mdma_done(void *param, const struct dmaengine_result *res)
 		queue_work(mdma.late_wq, &b->late_work);
 	else if ((last || item_done) && wq_has_sleeper(&mdma.wq))
 		wake_up_all(&mdma.wq);
+}
+
+static void mdma_done(void *param, const struct dmaengine_result *res)
+{
+	struct mdma_piece *pc = param;
+
+	if (res->result != DMA_TRANS_NOERROR) {
+		WRITE_ONCE(pc->engine_failed, true);
+		WRITE_ONCE(pc->it->status, -EIO);
+		mdma_stat_add(MDMA_FAILED, 1);
+	} else if (should_fail(&mdma_fail_completion, 1)) {
+		WRITE_ONCE(pc->it->status, -EIO);
+		mdma_stat_add(MDMA_FAILED, 1);
+	} else {
+		mdma_stat_add(MDMA_COMPLETED, 1);
+	}
+	mdma_report(pc->p, pc->it);
+}
+
+/*
+ * An interrupt descriptor (mdma_submit_irq()) of part @param copies
+ * nothing: whatever it reports says nothing of any folio.
+ */
+static void mdma_irq_done(void *param, const struct dmaengine_result *res)
+{
+	mdma_stat_add(MDMA_COMPLETED, 1);
+	mdma_report(param, NULL);
 }
 
 /* At @gen, a terminate begun after the part was submitted has ended. */
@@ -596,6 +615,38 @@ static void mdma_cursor_advance(struct mdma_cursor *c, unsigned int len)
 }
 
 /*
+ * A refused submission left the last transfer of part @p without
+ * DMA_PREP_INTERRUPT: an engine that honours the flag would report none
+ * of the part until its timeout, and then the channel, shared, would be
+ * terminated. Where the engine has one, queue an interrupt descriptor
+ * behind it, which an in-order channel completes after it. It counts for
+ * the part alone: no folio waits for it, nor fails if it never ends. If
+ * it is refused too, the timeout stands.
+ */
+static void mdma_submit_irq(struct mdma_part *p)
+{
+	struct dma_chan *chan = p->mc->chan;
+	struct dma_device *dma = chan->device;
+	struct dma_async_tx_descriptor *tx = NULL;
+
+	if (dma_has_cap(DMA_INTERRUPT, dma->cap_mask) &&
+	    dma->device_prep_dma_interrupt)
+		tx = dma->device_prep_dma_interrupt(chan, DMA_PREP_INTERRUPT |
+						    DMA_CTRL_ACK);
+	if (!tx)
+		return;
+	tx->callback_result = mdma_irq_done;
+	tx->callback_param = p;
+	atomic_inc(&p->left);
+	if (dma_submit_error(dmaengine_submit(tx))) {
+		atomic_dec(&p->left);
+		return;
+	}
+	mdma_stat_add(MDMA_SUBMITTED, 1);
+	mdma_stat_add(MDMA_IRQ_ADDED, 1);
+}
+
+/*
  * Submit the part's transfers. A folio whose transfers could not all be
  * submitted is failed; later folios of the part are left to the chain.
  */
@@ -607,6 +658,7 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 	unsigned int max_seg = dma_get_max_seg_size(dma->dev);
 	bool per_desc_irq = dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
 	struct mdma_cursor s = { p->src.sgl, 0 }, d = { p->dst.sgl, 0 };
+	bool owed = false;	/* a transfer submitted since the last interrupt */
 	u64 since_irq = 0;
 	unsigned int i, gen;
 
@@ -657,9 +709,12 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 			if (!tx) {
 				mdma_stat_add(MDMA_SUBMIT_ERRORS, 1);
 				WRITE_ONCE(it->status, -EIO);
+				if (owed)
+					mdma_submit_irq(p);
 				goto out;
 			}
 			mdma_stat_add(MDMA_SUBMITTED, 1);
+			owed = !(flags & DMA_PREP_INTERRUPT);
 			mdma_cursor_advance(&s, len);
 			mdma_cursor_advance(&d, len);
 			left -= len;

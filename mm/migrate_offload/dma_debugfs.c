@@ -69,6 +69,7 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_STREAMED] = "streamed",
 	[MDMA_EARLY] = "early",
 	[MDMA_SYNCED] = "synced",
+	[MDMA_IRQ_ADDED] = "irq_added",
 };
 
 static int mdma_stat_get(void *data, u64 *val)

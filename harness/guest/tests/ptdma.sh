@@ -5,8 +5,8 @@
 # that the client terminates, then migration through the dmaengine
 # provider on the PTDMA channel alone, every byte compared: batches with
 # several commands in flight and one interrupt, a failed command, a
-# stalled one. The model's counters tell commands from interrupts. TAP
-# on stdout.
+# stalled one, a refused submission. The model's counters tell commands
+# from interrupts. TAP on stdout.
 . /tests/tap_lib.sh
 
 . /tests/dmatest_lib.sh
@@ -134,6 +134,32 @@ migrate_nodes > /tmp/ptm.log 2>&1
 rc=$?
 check "PTDMA copies again after the timeout" \
 	$([ $rc = 0 ] && [ "$(cat $dma/stats/failed)" = "$x0" ]; echo $?)
+
+# A submission refused in the middle of a batch (the kernel's fault
+# injection: the 17th transfer of base pages from now). The 16 before it
+# did not ask for an interrupt and PTDMA raises none unasked, so the
+# provider queues a DMA_INTERRUPT descriptor behind them: the batch ends
+# without waiting out timeout_ms and terminating the channel, and the
+# CPU copies the refused folio and those after it.
+fis=$dmadbg/fail_submit
+ds=x da=x dt=x rc=1
+if [ -d $fis ]; then
+	s0=$(cat $dmadbg/dma_stats/submit_errors) t0=$(cat $dmadbg/dma_stats/timeouts)
+	a0=$(cat $dmadbg/dma_stats/irq_added)
+	echo 0 > $fis/verbose; echo 1 > $fis/interval
+	echo $((16 * 4096 + 1)) > $fis/space; echo 1 > $fis/times
+	echo 100 > $fis/probability
+	migrate_nodes -v base_page > /tmp/ptm.log 2>&1
+	rc=$?
+	echo 0 > $fis/probability; echo 0 > $fis/space
+	[ $rc = 0 ] || tail -n 20 /tmp/ptm.log | sed 's/^/# /'
+	ds=$(( $(cat $dmadbg/dma_stats/submit_errors) - s0 ))
+	da=$(( $(cat $dmadbg/dma_stats/irq_added) - a0 ))
+	dt=$(( $(cat $dmadbg/dma_stats/timeouts) - t0 ))
+fi
+check "a submission refused mid-batch costs CPU copies, not a timeout" \
+	$([ $rc = 0 ] && [ "$ds" = 1 ] && [ "$da" = 1 ] && [ "$dt" = 0 ]; echo $?) \
+	"submit_errors +$ds, irq_added +$da, timeouts +$dt"
 echo 0 > $dma/enabled
 echo > $dma/devices
 rmmod migrate_dma
