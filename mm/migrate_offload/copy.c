@@ -24,11 +24,10 @@ static void mo_stat_add(struct migrate_offload_entry *e, enum mo_stat_item i,
 	this_cpu_add(e->stats->v[i], v);
 }
 
+/* Whether @it has a side on @nodes, which is not empty (no affinity). */
 static bool mo_node_ok(const nodemask_t *nodes,
 		       const struct migrate_offload_item *it)
 {
-	if (nodes_empty(*nodes))
-		return true;
 	return node_isset(folio_nid(it->src), *nodes) ||
 	       node_isset(folio_nid(it->dst), *nodes);
 }
@@ -223,19 +222,24 @@ static unsigned int mo_pick(struct migrate_offload_entry *e,
 			    struct migrate_offload_item **out, u64 *bytes)
 {
 	unsigned int min_order = mo_min_order(e, by_cost);
-	unsigned int i, nr = 0;
+	unsigned int i, order, nr = 0;
 	nodemask_t nodes;
+	bool anywhere;
 
 	*bytes = 0;
 	mo_nodes_read(e, &nodes);
+	anywhere = nodes_empty(nodes);
 	for (i = 0; i < b->nr; i++) {
 		struct migrate_offload_item *it = &b->items[i];
 
-		if (it->status != -EAGAIN || folio_order(it->src) < min_order ||
-		    !mo_node_ok(&nodes, it) || !mo_copies_whole(e->prov, it))
+		if (it->status != -EAGAIN)
+			continue;
+		order = folio_order(it->src);
+		if (order < min_order || (!anywhere && !mo_node_ok(&nodes, it)) ||
+		    !mo_copies_whole(e->prov, it))
 			continue;
 		out[nr++] = it;
-		*bytes += folio_size(it->src);
+		*bytes += PAGE_SIZE << order;
 	}
 	if (nr && *bytes < mo_min_bytes(e, by_cost)) {
 		mo_stat_add(e, MO_STAT_SKIPPED, 1);
@@ -267,6 +271,15 @@ static void mo_offer(struct migrate_offload_entry *e,
 	nr = mo_pick(e, b, by_cost, b->scratch, &bytes);
 	if (nr && by_cost && !mo_cost_ok(e, b->scratch[0], nr, bytes))
 		return;
+	/* Most often all of them fit in one call: no second walk. */
+	if (nr && (!max_nr || nr <= max_nr) &&
+	    (!caps->max_batch_bytes || bytes <= caps->max_batch_bytes)) {
+		req.items = b->scratch;
+		req.nr = nr;
+		req.bytes = bytes;
+		mo_call(e, &req);
+		return;
+	}
 	for (start = 0; start < nr; start += req.nr) {
 		req.items = &b->scratch[start];
 		req.nr = 0;
