@@ -615,6 +615,30 @@ static void mdma_cursor_advance(struct mdma_cursor *c, unsigned int len)
 }
 
 /*
+ * Submit @tx with @done(@param) as its callback, counted on part @p and,
+ * unless NULL, on folio @it until it reports. Returns false, with nothing
+ * counted, when the engine refuses it.
+ */
+static bool mdma_queue(struct dma_async_tx_descriptor *tx,
+		       dma_async_tx_callback_result done, void *param,
+		       struct mdma_part *p, struct mdma_item *it)
+{
+	tx->callback_result = done;
+	tx->callback_param = param;
+	if (it)
+		atomic_inc(&it->left);
+	atomic_inc(&p->left);
+	if (!dma_submit_error(dmaengine_submit(tx))) {
+		mdma_stat_add(MDMA_SUBMITTED, 1);
+		return true;
+	}
+	atomic_dec(&p->left);
+	if (it)
+		atomic_dec(&it->left);
+	return false;
+}
+
+/*
  * A refused submission left the last transfer of part @p without
  * DMA_PREP_INTERRUPT: an engine that honours the flag would report none
  * of the part until its timeout, and then the channel, shared, would be
@@ -633,17 +657,8 @@ static void mdma_submit_irq(struct mdma_part *p)
 	    dma->device_prep_dma_interrupt)
 		tx = dma->device_prep_dma_interrupt(chan, DMA_PREP_INTERRUPT |
 						    DMA_CTRL_ACK);
-	if (!tx)
-		return;
-	tx->callback_result = mdma_irq_done;
-	tx->callback_param = p;
-	atomic_inc(&p->left);
-	if (dma_submit_error(dmaengine_submit(tx))) {
-		atomic_dec(&p->left);
-		return;
-	}
-	mdma_stat_add(MDMA_SUBMITTED, 1);
-	mdma_stat_add(MDMA_IRQ_ADDED, 1);
+	if (tx && mdma_queue(tx, mdma_irq_done, p, p, NULL))
+		mdma_stat_add(MDMA_IRQ_ADDED, 1);
 }
 
 /*
@@ -695,25 +710,13 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 							       mdma_cursor_addr(&d),
 							       mdma_cursor_addr(&s),
 							       len, flags);
-			if (tx) {
-				tx->callback_result = mdma_done;
-				tx->callback_param = pc;
-				atomic_inc(&it->left);
-				atomic_inc(&p->left);
-				if (dma_submit_error(dmaengine_submit(tx))) {
-					atomic_dec(&p->left);
-					atomic_dec(&it->left);
-					tx = NULL;
-				}
-			}
-			if (!tx) {
+			if (!tx || !mdma_queue(tx, mdma_done, pc, p, it)) {
 				mdma_stat_add(MDMA_SUBMIT_ERRORS, 1);
 				WRITE_ONCE(it->status, -EIO);
 				if (owed)
 					mdma_submit_irq(p);
 				goto out;
 			}
-			mdma_stat_add(MDMA_SUBMITTED, 1);
 			owed = !(flags & DMA_PREP_INTERRUPT);
 			mdma_cursor_advance(&s, len);
 			mdma_cursor_advance(&d, len);
