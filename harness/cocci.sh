@@ -18,27 +18,55 @@ inc=(-I arch/x86/include -I "$obj/arch/x86/include/generated" -I include
      --include include/linux/compiler-version.h
      --include include/linux/kconfig.h)
 version=$(spatch --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -n1)
-reports=0 broken=0
-errs=$(mktemp)
-trap 'rm -f "$errs"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The scripts that apply: report mode, and a spatch new enough.
+scripts=()
 for cocci in scripts/coccinelle/*/*.cocci; do
 	grep -q 'virtual[[:space:]]\+report' "$cocci" || continue
 	req=$(sed -n 's/^\/\/ *Requires: *//p' "$cocci")
 	if [ -n "$req" ] && ! printf '%s\n%s\n' "$req" "$version" | sort -CV; then
 		continue
 	fi
+	scripts+=("$cocci")
+done
+
+# run_one N COCCI: one script on the files; its reports, messages and
+# exit status go to $work/N.{out,err,rc}.
+run_one() {
+	local n=$1 cocci=$2 opt rc=0
 	opt=$(sed -n 's/^\/\/ *Options: *//p' "$cocci")
 	# shellcheck disable=SC2086
-	rc=0
-	out=$(spatch -D report --no-show-diff --very-quiet --cocci-file "$cocci" \
-		$opt "${inc[@]}" "$@" 2> "$errs") || rc=$?
-	if [ $rc -ne 0 ]; then
+	spatch -D report --no-show-diff --very-quiet --cocci-file "$cocci" \
+		$opt "${inc[@]}" "${files[@]}" > "$work/$n.out" 2> "$work/$n.err" ||
+		rc=$?
+	echo $rc > "$work/$n.rc"
+}
+files=("$@")
+
+# spatch is single-threaded: run MO_JOBS scripts at a time (each in the
+# background, a slot freed as one ends), then report in script order.
+jobs=${MO_JOBS:-$(nproc)}
+for i in "${!scripts[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	run_one "$i" "${scripts[$i]}" &
+done
+wait
+
+reports=0 broken=0
+for i in "${!scripts[@]}"; do
+	cocci=${scripts[$i]}
+	rc=$(cat "$work/$i.rc" 2>/dev/null || echo "none")
+	if [ "$rc" != 0 ]; then
 		echo "cocci.sh: spatch exited $rc on $cocci:" >&2
-		tail -n 5 "$errs" >&2
+		tail -n 5 "$work/$i.err" >&2
 		broken=1
 	fi
-	if [ -n "$out" ]; then
-		sed "s|^|$(basename "$cocci"): |" <<< "$out"
+	if [ -s "$work/$i.out" ]; then
+		sed "s|^|$(basename "$cocci"): |" "$work/$i.out"
 		reports=1
 	fi
 done

@@ -57,19 +57,44 @@ fi
 # The tree comes from Debian's tarball, without git history: checkpatch
 # cannot look up the commits that Fixes: tags name.
 cp_opts=(--strict --no-summary --quiet --show-types --ignore UNKNOWN_COMMIT_ID)
+# cp_one KEY ARG...: checkpatch on a patch or (-f) a file, from the
+# kernel tree: in our own git checkout, checkpatch would take the patch
+# for a file that git tracks and check its diff lines. Its verdict and
+# output go to $cpdir/KEY.{rc,out}.
+cpdir=$(mktemp -d)
+trap 'rm -rf "$cpdir"' EXIT
+cp_one() {
+	local key=$1 rc=0
+	shift
+	(cd "$tree" && scripts/checkpatch.pl "${cp_opts[@]}" "$@") \
+		> "$cpdir/$key.out" 2>&1 || rc=$?
+	echo $rc > "$cpdir/$key.rc"
+}
+# cp_verdict KEY NAME: PASS or FAIL for one checkpatch run; a run that
+# left no status (killed) fails.
+cp_verdict() {
+	local key=$1 out
+	out=$(cat "$cpdir/$key.out" 2>/dev/null || true)
+	if [ "$(cat "$cpdir/$key.rc" 2>/dev/null || true)" = 0 ]; then
+		pass "checkpatch/$2"
+	else
+		echo "$out" > "$logdir/checkpatch-$key.log"
+		fail "checkpatch/$2" "$(echo "$out" | grep -m1 -E 'ERROR|WARNING|CHECK' || echo "checkpatch did not finish")"
+	fi
+}
+# One checkpatch per patch and per file, MO_JOBS at a time (perl's start
+# and checkpatch's own set-up dominate a small file).
 for p in $patches; do
-	# Run from the kernel tree: in our own git checkout, checkpatch would
-	# take the patch for a file that git tracks and check its diff lines.
-	out=$(cd "$tree" && scripts/checkpatch.pl "${cp_opts[@]}" "$MO_TOP/patches/$p" 2>&1) &&
-		pass "checkpatch/$p" ||
-		{ echo "$out" > "$logdir/checkpatch-$p.log"; fail "checkpatch/$p" "$(echo "$out" | grep -m1 -E 'ERROR|WARNING|CHECK')"; }
+	while [ "$(jobs -rp | wc -l)" -ge "$MO_JOBS" ]; do wait -n || true; done
+	cp_one "$p" "$MO_TOP/patches/$p" &
 done
 for f in $ours; do
-	case $f in *.rst|*.txt|Documentation/ABI/*) ;; esac
-	out=$(cd "$tree" && scripts/checkpatch.pl "${cp_opts[@]}" -f "$f" 2>&1) &&
-		pass "checkpatch/$f" ||
-		{ echo "$out" > "$logdir/checkpatch-${f//\//_}.log"; fail "checkpatch/$f" "$(echo "$out" | grep -m1 -E 'ERROR|WARNING|CHECK')"; }
+	while [ "$(jobs -rp | wc -l)" -ge "$MO_JOBS" ]; do wait -n || true; done
+	cp_one "${f//\//_}" -f "$f" &
 done
+wait
+for p in $patches; do cp_verdict "$p" "$p"; done
+for f in $ours; do cp_verdict "${f//\//_}" "$f"; done
 
 # --- sparse + W=1 -------------------------------------------------------
 sparse=$("$MO_HARNESS/fetch-tools.sh")
