@@ -68,7 +68,8 @@ enum mdma_stat {
 	MDMA_STREAMED,		/* batches whose folios committed one by one */
 	MDMA_EARLY,		/* folios reported copied while later ones ran */
 	MDMA_SYNCED,		/* batches not streamed: mappings need syncs */
-	MDMA_IRQ_ADDED,		/* interrupts queued after a refused submit */
+	MDMA_IRQ_ADDED,		/* interrupts queued for a part's last transfer */
+	MDMA_SKIPPED,		/* pieces of folios failed on another part */
 	MDMA_NR_STATS
 };
 

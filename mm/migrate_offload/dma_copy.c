@@ -92,6 +92,7 @@ struct mdma_piece {
 	unsigned int len;
 	bool folio_end;			/* the last piece of its folio */
 	bool engine_failed;		/* the engine, not an injection, failed */
+	bool skipped;			/* not copied: its folio failed elsewhere */
 };
 
 /*
@@ -110,6 +111,7 @@ struct mdma_part {
 	bool orphan;			/* its late transfers own the batch */
 	struct list_head orphan_node;	/* on mdma.orphans, while orphan */
 	atomic_t left;			/* transfers not yet reported */
+	unsigned int submitted;		/* transfers submitted (by the owner) */
 	unsigned int base;		/* see mdma_part_cut() */
 };
 
@@ -551,10 +553,16 @@ static unsigned int mdma_orphan(struct mdma_batch *b, unsigned int parts,
 		 */
 		sync = mdma_dst_needs_sync(p);
 		for (j = 0; j < p->nr; j++) {
-			struct mdma_item *it = b->pieces[p->first + j].it;
+			struct mdma_piece *pc = &b->pieces[p->first + j];
+			struct mdma_item *it = pc->it;
 
-			/* Once per folio, which two parts may share. */
-			if ((!sync && !atomic_read(&it->left)) || it->held)
+			/*
+			 * Once per folio, which two parts may share. Not for
+			 * a piece this part skipped: no late write of its
+			 * can land there, unless its unmap syncs.
+			 */
+			if ((!sync && (!atomic_read(&it->left) || pc->skipped)) ||
+			    it->held)
 				continue;
 			it->held = req->items[it - b->items]->dst;
 			folio_get(it->held);
@@ -614,6 +622,17 @@ static void mdma_cursor_advance(struct mdma_cursor *c, unsigned int len)
 	}
 }
 
+/* Step over @len bytes, across segments: a piece copied by nobody. */
+static void mdma_cursor_skip(struct mdma_cursor *c, unsigned int len)
+{
+	while (len) {
+		unsigned int step = min(len, mdma_cursor_left(c));
+
+		mdma_cursor_advance(c, step);
+		len -= step;
+	}
+}
+
 /*
  * Submit @tx with @done(@param) as its callback, counted on part @p and,
  * unless NULL, on folio @it until it reports. Returns false, with nothing
@@ -630,6 +649,7 @@ static bool mdma_queue(struct dma_async_tx_descriptor *tx,
 	atomic_inc(&p->left);
 	if (!dma_submit_error(dmaengine_submit(tx))) {
 		mdma_stat_add(MDMA_SUBMITTED, 1);
+		p->submitted++;
 		return true;
 	}
 	atomic_dec(&p->left);
@@ -638,9 +658,16 @@ static bool mdma_queue(struct dma_async_tx_descriptor *tx,
 	return false;
 }
 
+/* Can the engine queue a descriptor that only interrupts? */
+static bool mdma_can_irq(struct dma_device *dma)
+{
+	return dma_has_cap(DMA_INTERRUPT, dma->cap_mask) &&
+	       dma->device_prep_dma_interrupt;
+}
+
 /*
- * A refused submission left the last transfer of part @p without
- * DMA_PREP_INTERRUPT: an engine that honours the flag would report none
+ * A refused submission, or pieces skipped at the end of part @p, left its
+ * last transfer without DMA_PREP_INTERRUPT: an engine that honours the flag would report none
  * of the part until its timeout, and then the channel, shared, would be
  * terminated. Where the engine has one, queue an interrupt descriptor
  * behind it, which an in-order channel completes after it. It counts for
@@ -653,8 +680,7 @@ static void mdma_submit_irq(struct mdma_part *p)
 	struct dma_device *dma = chan->device;
 	struct dma_async_tx_descriptor *tx = NULL;
 
-	if (dma_has_cap(DMA_INTERRUPT, dma->cap_mask) &&
-	    dma->device_prep_dma_interrupt)
+	if (mdma_can_irq(dma))
 		tx = dma->device_prep_dma_interrupt(chan, DMA_PREP_INTERRUPT |
 						    DMA_CTRL_ACK);
 	if (tx && mdma_queue(tx, mdma_irq_done, p, p, NULL))
@@ -664,6 +690,12 @@ static void mdma_submit_irq(struct mdma_part *p)
 /*
  * Submit the part's transfers. A folio whose transfers could not all be
  * submitted is failed; later folios of the part are left to the chain.
+ * A piece of a folio cut between parts that failed already (a refused
+ * submission or a failed transfer on a part before this one, a mapping
+ * of any part that failed) is not copied: the chain copies the folio
+ * again whole, and a transfer for it would only take engine time. Only
+ * the part's last piece is copied anyway when it must carry the part's
+ * interrupt and the engine cannot queue one alone.
  */
 static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 			struct migrate_offload_req *req)
@@ -688,6 +720,14 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 		struct mdma_item *it = pc->it;
 		unsigned int left = pc->len;
 
+		if (READ_ONCE(it->status) &&
+		    !(owed && i == p->nr - 1 && !mdma_can_irq(dma))) {
+			pc->skipped = true;
+			mdma_cursor_skip(&s, left);
+			mdma_cursor_skip(&d, left);
+			mdma_stat_add(MDMA_SKIPPED, 1);
+			continue;
+		}
 		while (left) {
 			struct dma_async_tx_descriptor *tx = NULL;
 			unsigned long flags = DMA_CTRL_ACK;
@@ -723,6 +763,9 @@ static void mdma_submit(struct mdma_batch *b, struct mdma_part *p,
 			left -= len;
 		}
 	}
+	/* The part's last pieces were skipped, their interrupt with them. */
+	if (owed)
+		mdma_submit_irq(p);
 out:
 	/* Pieces never started: their folios are declined. */
 	for (i++; i < p->nr; i++)
@@ -929,8 +972,9 @@ static bool mdma_item_over(struct mdma_batch *b, struct mdma_item *it)
 
 	if (!atomic_read_acquire(&it->left))
 		return true;
+	/* A part that skipped its piece has no transfer of it. */
 	for (i = it->first; i < it->first + it->nr; i++)
-		if (!mdma_part_over(b->pieces[i].p))
+		if (!b->pieces[i].skipped && !mdma_part_over(b->pieces[i].p))
 			return false;
 	return true;
 }
@@ -989,9 +1033,10 @@ static void mdma_end(struct mdma_batch *b, struct migrate_offload_req *req)
 		/*
 		 * Only the engine's own failures, with nothing copied, count
 		 * against the channel: injected faults, refused submissions
-		 * and another batch's terminate say nothing about its health.
+		 * and another batch's terminate say nothing about its health,
+		 * nor does a part that submitted nothing.
 		 */
-		if (p->mapped && !p->unstoppable)
+		if (p->mapped && !p->unstoppable && p->submitted)
 			mdma_chans_failed(p->mc, broken && !copied);
 	}
 	if (timed_out) {

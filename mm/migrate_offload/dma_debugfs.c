@@ -70,6 +70,7 @@ static const char * const mdma_stat_names[MDMA_NR_STATS] = {
 	[MDMA_EARLY] = "early",
 	[MDMA_SYNCED] = "synced",
 	[MDMA_IRQ_ADDED] = "irq_added",
+	[MDMA_SKIPPED] = "skipped_pieces",
 };
 
 static int mdma_stat_get(void *data, u64 *val)
