@@ -598,6 +598,77 @@ TEST_F_TIMEOUT(vanishing, moves_survive, 600)
 }
 
 /*
+ * Batches of three 2 MiB folios on two channels: the first channel gets
+ * folio 0 and the head of folio 1, the second the tail of folio 1 and
+ * folio 2. The first transfer is refused (the provider's fail_submit,
+ * once, in this task): folio 0 fails, folio 1's head is never started,
+ * so the second channel skips folio 1's tail and still copies folio 2.
+ * The CPU copies folios 0 and 1 again; every byte is compared.
+ */
+#define FAIL_SUBMIT	"migrate_dma/fail_submit"
+
+FIXTURE(refused_half)
+{
+	struct rig r;
+	struct knobs fi;	/* restored first: probability first */
+};
+
+FIXTURE_SETUP(refused_half)
+{
+	rig_setup(_metadata, &self->r, THP_ORDER, "good", 5, 0, 2000);
+}
+
+FIXTURE_TEARDOWN(refused_half)
+{
+	knobs_restore(&self->fi);
+	rig_teardown(_metadata, &self->r);
+}
+
+TEST_F_TIMEOUT(refused_half, other_half_skipped, 300)
+{
+	unsigned long long se = stat_of("submit_errors");
+	unsigned long long sk = stat_of("skipped_pieces");
+	unsigned long long st = stat_of("striped");
+	unsigned long misplaced;
+	size_t bad, first = 0;
+	long ret;
+	int fd;
+
+	/* Here, not in the set-up: a skip there would skip the teardown. */
+	if (access(FI(FAIL_SUBMIT, "times"), F_OK))
+		SKIP(return, "no " FAIL_SUBMIT " in debugfs");
+	rig_place(_metadata, &self->r, 63);
+	ASSERT_EQ(knob_write(POLICY, "dmaengine"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, MIG "batch_bytes", "6291456"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, FI(FAIL_SUBMIT, "task-filter"), "Y"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, FI(FAIL_SUBMIT, "verbose"), "0"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, FI(FAIL_SUBMIT, "interval"), "1"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, FI(FAIL_SUBMIT, "space"), "0"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, FI(FAIL_SUBMIT, "times"), "1"), 0);
+	ASSERT_EQ(knobs_set(&self->fi, FI(FAIL_SUBMIT, "probability"), "100"), 0);
+
+	/* Only around the move: no other task's transfer takes the fault. */
+	fd = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pwrite(fd, "1", 1, 0), 1);
+	ret = nm_move(&self->r.buf, self->r.nodes[1], &misplaced);
+	ASSERT_EQ(pwrite(fd, "0", 1, 0), 1);
+	close(fd);
+
+	ASSERT_EQ(ret, 0);
+	EXPECT_EQ(misplaced, 0);
+	bad = nm_verify(&self->r.buf, 63, &first);
+	EXPECT_EQ(bad, 0) {
+		TH_LOG("%zu bad words from %zu", bad, first);
+	}
+	/* Without THPs (none at fault time, or split), nothing is cut. */
+	if (stat_of("striped") == st)
+		SKIP(return, "no folio was cut between the channels");
+	EXPECT_EQ(stat_of("submit_errors") - se, 1);
+	EXPECT_EQ(stat_of("skipped_pieces") - sk, 1);
+}
+
+/*
  * Allocations that fail in the migrating task (failslab and
  * fail_page_alloc on it alone, sleeping allocations included): moves
  * may fail, bytes may not. The faults are counted: "times" goes down by
