@@ -79,41 +79,51 @@ step "check: kernel source, tree assembly, config, build"
 gate build-kernel "$MO_HARNESS/build-kernel.sh" test
 grep '^\[' "$MO_LOGS/step-build-kernel.log" >&2 || :
 
+gate build-guest "$MO_HARNESS/build-guest.sh" test
+
+# Side jobs: what needs no guest (the static checks, the device models'
+# own qtests) runs in the background under SCHED_IDLE, on the CPU time
+# the foreground leaves: the QEMU build's configure and link, then the
+# boots (a guest under TCG kept 57 % of two cores busy during the
+# offload tests). SCHED_IDLE, not nice: a waking vCPU thread preempts
+# it at once. Each job's results go to a file of its own, added to the
+# run's once all are done. Each job has a process group of its own
+# (set -m), so that an interrupted check stops it too: a background job
+# ignores the terminal's SIGINT.
+side_pids=() side_files=()
+side() {	# side NAME CMD...: run "reporting NAME CMD..." in the background
+	local name=$1
+	shift
+	side_files+=("$MO_LOGS/side-$name.txt")
+	: > "${side_files[-1]}"
+	set -m
+	(
+		res=${side_files[-1]}
+		reporting "$name" chrt --idle 0 "$@"
+		step "check: $name done"
+	) &
+	side_pids+=($!)
+	set +m
+}
+trap 'for p in "${side_pids[@]}"; do kill -- -"$p" 2> /dev/null || :; done' EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${MO_ONLY:-}" ]; then
+	step "check: static checks, in the background"
+	side static-checks "$MO_HARNESS/static-checks.sh"
+fi
+
 step "check: QEMU with the SDXi device model"
 gate build-qemu "$MO_HARNESS/build-qemu.sh"
 grep '^\[' "$MO_LOGS/step-build-qemu.log" >&2 || :
 
-gate build-guest "$MO_HARNESS/build-guest.sh" test
-
-# The static checks and the device models' own tests (qtest) need no
-# guest: they run beside the boots, at the lowest CPU and I/O priority.
-# A boot leaves part of the host idle (measured: 57 % of two cores busy
-# while the offload tests ran), and niced work takes only that part, so
-# the guests' pace barely changes and the static checks' 10 minutes
-# (from empty caches) leave the critical path. Their results go to a
-# file of their own, added to the run's once they are done.
-side_res=$MO_LOGS/check-results-side.txt
-side_pid=
 if [ -z "${MO_ONLY:-}" ]; then
-	step "check: static checks and device-model tests, beside the boots"
-	: > "$side_res"
-	# A process group of its own (set -m), so that an interrupted check
-	# stops it too: a background job ignores the terminal's SIGINT.
-	set -m
-	(
-		res=$side_res
-		reporting static-checks nice -n 19 "$MO_HARNESS/static-checks.sh"
-		for model in sdxi ptdma; do
-			reporting "$model-model" nice -n 19 timeout 600 python3 \
-				"$MO_HARNESS/qemu/$model-test.py" "$MO_QEMU_BIN" \
-				"$MO_LOGS/$model-model.log"
-		done
-		step "check: static checks and device-model tests done"
-	) &
-	side_pid=$!
-	set +m
-	trap 'kill -- -$side_pid 2> /dev/null || :' EXIT
-	trap 'exit 130' INT TERM
+	step "check: device-model tests, in the background"
+	for model in sdxi ptdma; do
+		side "$model-model" timeout 600 python3 \
+			"$MO_HARNESS/qemu/$model-test.py" "$MO_QEMU_BIN" \
+			"$MO_LOGS/$model-model.log"
+	done
 fi
 
 boot() {	# boot NAME PLAN [results.py options]
@@ -149,11 +159,11 @@ else
 	# The harness must notice a kernel crash: crash one on purpose.
 	boot check-crash crash --expect-crash
 fi
-if [ -n "$side_pid" ]; then
-	# Whatever they print is counted; results never printed are missing
-	# from the manifest and fail there.
-	wait "$side_pid" ||
-		echo "FAIL static-checks: the side jobs exited $? " | record
-	cat "$side_res" >> "$res"
-fi
+# The side jobs' results; one never printed is missing from the manifest
+# and fails there.
+[ ${#side_pids[@]} = 0 ] || step "check: waiting for the background jobs"
+for i in "${!side_pids[@]}"; do
+	wait "${side_pids[$i]}" || :
+	cat "${side_files[$i]}" >> "$res"
+done
 summary
