@@ -667,12 +667,12 @@ static bool mdma_can_irq(struct dma_device *dma)
 
 /*
  * A refused submission, or pieces skipped at the end of part @p, left its
- * last transfer without DMA_PREP_INTERRUPT: an engine that honours the flag would report none
- * of the part until its timeout, and then the channel, shared, would be
- * terminated. Where the engine has one, queue an interrupt descriptor
- * behind it, which an in-order channel completes after it. It counts for
- * the part alone: no folio waits for it, nor fails if it never ends. If
- * it is refused too, the timeout stands.
+ * last transfer without DMA_PREP_INTERRUPT: an engine that honours the
+ * flag would report none of the part until its timeout, and then the
+ * channel, shared, would be terminated. Where the engine has one, queue
+ * an interrupt descriptor behind it, which an in-order channel completes
+ * after it. It counts for the part alone: no folio waits for it, nor
+ * fails if it never ends. If it is refused too, the timeout stands.
  */
 static void mdma_submit_irq(struct mdma_part *p)
 {
