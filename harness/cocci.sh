@@ -7,7 +7,7 @@
 # with its script's name; exit 1 if any, 2 if spatch itself failed on a
 # script (its messages go to stderr): a script that cannot run is no
 # script that found nothing.
-set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 tree=$1 obj=$2
 shift 2
 cd "$tree"
@@ -18,6 +18,7 @@ inc=(-I arch/x86/include -I "$obj/arch/x86/include/generated" -I include
      --include include/linux/compiler-version.h
      --include include/linux/kconfig.h)
 version=$(spatch --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -n1)
+files=("$@")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -43,15 +44,11 @@ run_one() {
 		rc=$?
 	echo $rc > "$work/$n.rc"
 }
-files=("$@")
 
 # spatch is single-threaded: run MO_JOBS scripts at a time (each in the
 # background, a slot freed as one ends), then report in script order.
-jobs=${MO_JOBS:-$(nproc)}
 for i in "${!scripts[@]}"; do
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-		wait -n || true
-	done
+	mo_job_slot
 	run_one "$i" "${scripts[$i]}" &
 done
 wait

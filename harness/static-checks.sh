@@ -85,11 +85,11 @@ cp_verdict() {
 # One checkpatch per patch and per file, MO_JOBS at a time (perl's start
 # and checkpatch's own set-up dominate a small file).
 for p in $patches; do
-	while [ "$(jobs -rp | wc -l)" -ge "$MO_JOBS" ]; do wait -n || true; done
+	mo_job_slot
 	cp_one "$p" "$MO_TOP/patches/$p" &
 done
 for f in $ours; do
-	while [ "$(jobs -rp | wc -l)" -ge "$MO_JOBS" ]; do wait -n || true; done
+	mo_job_slot
 	cp_one "${f//\//_}" -f "$f" &
 done
 wait
