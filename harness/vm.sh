@@ -21,7 +21,8 @@
 #                   the function on node n gets MO_SDXI_SEED + n, so one
 #                   boot runs three seeds
 #   MO_SDXI_ADVERSARY  what the adversaries may do (sdxi-model.md;
-#                   default 0x3f, all of it; 0: a well-behaved function;
+#                   default 0x3f, all but SLOW, which only slows a
+#                   guest down; 0: a well-behaved function;
 #                   empty: neither seed nor adversary property)
 #   MO_CXL          1: a 1 GiB volatile CXL type-3 memory device as well,
 #                   on Debian's QEMU 10 (fetch-qemu10.sh; our QEMU 7.2

@@ -720,29 +720,31 @@ def adversary_copies(q, s):
 
 def adversary_stop(q, s):
     """A 96 MiB copy in flight: CXT_STOP completes while the context is
-    still stopping and copying; SYNC(STOP) only once it stopped."""
+    still stopping and copying; SYNC(STOP) only once it stopped. SLOW
+    holds the copy to one 64 KiB chunk per 100 us tick of a clock that
+    moves only when the test steps it, so the copy is surely in flight
+    when the stop arrives, however busy the host is."""
     n, src, dst = 96 << 20, 0x1000000, 0x8000000
     q.memset(src, n, 0x77)
     q.memset(dst, n, 0)
     s.csb(12)
     s.csb(21)
-    s.submit(0, fence(desc(STOP, range_body(1, 1), 21)), ring=False)
     s.submit(1, desc(COPY, copy_body(n, src, dst), 12))
-    q.wq(BAR2, s.wi[0])
+    s.wait(lambda: s.read_index(1) == s.wi[1], 'the copy fetched')
+    assert s.csb_get(12)[0] == 1, 'the 96 MiB copy done before the stop'
+    s.submit(0, fence(desc(STOP, range_body(1, 1), 21)))
     s.wait(lambda: s.csb_get(21)[0] == 0, 'CXT_STOP')
     st = s.cxt_state(1)
-    # Caught in flight (the copy may also not have been fetched yet, or
-    # be done: a late doorbell, a fast bottom half).
-    caught = s.csb_get(12)[0] == 1 and s.read_index(1) == s.wi[1]
-    if caught:
-        assert st == 2, 'state %x right after CXT_STOP, copy in flight' % st
+    caught = s.csb_get(12)[0] == 1
+    assert caught, 'the copy done before CXT_STOP completed'
+    assert st == 2, 'state %x right after CXT_STOP, copy in flight' % st
     s.csb(22)
     s.submit(0, fence(desc(SYNC, sync_body(1, 1, 1), 22)))
     s.wait(lambda: s.csb_get(22)[0] == 0, 'SYNC(STOP)', 60)
     assert s.cxt_state(1) == 0, 'state %x after SYNC(STOP)' % s.cxt_state(1)
     drained = q.rq(DBG + 0x40) + q.rq(DBG + 0x48)
     # The copy either completed while stopping or was abandoned.
-    assert not caught or drained >= 1, 'neither drained nor abandoned'
+    assert drained >= 1, 'neither drained nor abandoned'
     return caught
 
 
@@ -753,7 +755,7 @@ def run_adversary(qemu, log):
         name = 'adversary seed %d' % seed
         q = None
         try:
-            q, s = fresh(qemu, ',adversary=0x3f,seed=%d' % seed, log)
+            q, s = fresh(qemu, ',adversary=0x7f,seed=%d' % seed, log)
             r, l = adversary_copies(q, s)
             reordered += r
             late += l

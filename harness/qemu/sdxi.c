@@ -11,7 +11,7 @@
  * lists them with their sources, not any driver; where the spec lets
  * hardware behave in several ways, the "adversary" property makes the
  * model do each, seeded (completions out of order and late, copies going
- * on after CXT_STOP, descriptors re-polled, doorbells late).
+ * on after CXT_STOP, descriptors re-polled, doorbells late, copies slow).
  *
  * Execution model: a doorbell write only marks the context pending and
  * schedules a bottom half, so the vCPU's MMIO write returns at once and
@@ -198,7 +198,8 @@ enum { REACT_NONE = 0, REACT_CXT_STOPPED = 1, REACT_FN_STOPPED = 2 };
 #define ADV_VL_REPOLL           0x08    /* random re-poll of vl=0 slots */
 #define ADV_PREFETCH            0x10    /* write index read without doorbells */
 #define ADV_DB_DELAY            0x20    /* doorbells act late */
-#define ADV_ALL                 0x3f
+#define ADV_SLOW                0x40    /* copies move one chunk per tick */
+#define ADV_ALL                 0x7f
 
 /* Virtual-time period of the timer while anything waits for time. */
 #define TICK_NS                 (100 * SCALE_US)
@@ -217,7 +218,7 @@ typedef enum {
     EXEC_STALL,         /* fault injection: never executes */
     EXEC_YIELD,         /* partly done (copy), budget used up */
     EXEC_WAIT,          /* admin SYNC waiting for other contexts */
-    EXEC_LATER,         /* draining slowly: nothing done until a tick */
+    EXEC_LATER,         /* throttled: no further chunk until a tick */
 } SdxiExec;
 
 /* A descriptor the function has fetched and not yet retired. */
@@ -245,7 +246,7 @@ typedef struct SdxiCxt {
     bool pending;       /* doorbell rung or start: check the write index */
     uint8_t final;      /* state a stopping context ends in */
     int64_t drain_end;  /* STOP_DRAIN: abandon what is left after this */
-    int64_t drain_next; /* STOP_DRAIN: next chunk not before this */
+    int64_t chunk_next; /* STOP_DRAIN, SLOW: next chunk not before this */
     int64_t wake;       /* re-poll or delayed doorbell due (0: none) */
 
     /* Cached at start: software must stop a context to change these. */
@@ -867,12 +868,12 @@ static SdxiExec sdxi_exec_copy(SdxiState *s, unsigned c, SdxiCxt *x,
     uint64_t total = (uint64_t)(uint32_t)ldl_le_p(d + 4) + 1;
     uint64_t src = ldq_le_p(d + 16), dst = ldq_le_p(d + 24);
 
-    /* A draining context copies one chunk per tick: slowly. */
+    /* A throttled context copies one chunk per tick: slowly. */
     if (throttle) {
-        if (now_ns() < x->drain_next) {
+        if (now_ns() < x->chunk_next) {
             return EXEC_LATER;
         }
-        x->drain_next = now_ns() + TICK_NS;
+        x->chunk_next = now_ns() + TICK_NS;
     }
 
     while (o->copy_done < total) {
@@ -904,7 +905,8 @@ static SdxiExec sdxi_exec_dmab(SdxiState *s, unsigned c, SdxiCxt *x,
                                SdxiOp *o, unsigned sub, SdxiBudget *b)
 {
     const uint8_t *d = o->dsc;
-    bool throttle = sdxi_stopping(x) && adv(s, ADV_STOP_DRAIN);
+    bool throttle = adv(s, ADV_SLOW) ||
+                    (sdxi_stopping(x) && adv(s, ADV_STOP_DRAIN));
 
     if (o->copying) {
         return sdxi_exec_copy(s, c, x, o, b, throttle);
@@ -1464,7 +1466,10 @@ static bool sdxi_runnable(SdxiCxt *x)
     return x->pending;
 }
 
-/* Something waits for time to pass: a CSB, a re-poll, a drain, a doorbell. */
+/*
+ * Something waits for time to pass: a CSB, a re-poll, a drain, a doorbell,
+ * a slow copy.
+ */
 static bool sdxi_waits(SdxiState *s)
 {
     for (unsigned c = 0; c < s->num_cxts; c++) {
@@ -1475,7 +1480,8 @@ static bool sdxi_waits(SdxiState *s)
             return true;
         }
         for (unsigned i = 0; i < x->nr_ops; i++) {
-            if (x->op[i].executed) {
+            if (x->op[i].executed ||
+                (adv(s, ADV_SLOW) && x->op[i].copying)) {
                 return true;
             }
         }
