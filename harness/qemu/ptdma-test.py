@@ -19,7 +19,7 @@ import struct
 import sys
 import time
 
-from qtest import QTest, pattern, run_cases
+from qtest import QTest, pattern, run_cases, wait_for
 
 # Guest physical layout of the test's structures (RAM starts at 0).
 RING = 0x100000         # 32 descriptors of 32 bytes, page aligned
@@ -134,12 +134,7 @@ class Pt:
         self.q.wl(MSI, 0)
 
     def wait(self, cond, what, timeout=30.0):
-        end = time.time() + timeout
-        while time.time() < end:
-            if cond():
-                return
-            time.sleep(0.002)
-        raise AssertionError('timed out waiting for ' + what)
+        wait_for(cond, what, timeout, lambda: time.sleep(0.002))
 
     def wait_idle(self, timeout=30.0):
         q = self.q

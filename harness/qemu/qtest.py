@@ -4,11 +4,13 @@
 QTest(qemu, device, log) starts qemu-system-x86_64 with qtest on stdio
 and one device (its -device string, without addr=) at 00:<dev>.0, and
 offers MMIO, guest memory and PCI configuration accesses. The model's
-guest_errors go to log. pattern() and run_cases() serve the tests.
+guest_errors go to log. pattern(), wait_for() and run_cases() serve the
+tests.
 """
 import atexit
 import struct
 import subprocess
+import time
 
 
 class QTestError(Exception):
@@ -96,6 +98,24 @@ class QTest:
             out[hdr & 0xff] = cap
             cap = (hdr >> 8) & 0xff
         return out
+
+
+# A wait gives up only after this many polls as well as its time: the
+# tests run beside the boots under SCHED_IDLE, where a starved test may
+# see its time pass without having looked more than a few times.
+MIN_POLLS = 1000
+
+
+def wait_for(cond, what, timeout, poll):
+    """Call poll() until cond() holds; fail after timeout seconds and
+    MIN_POLLS polls, whichever comes later."""
+    end = time.time() + timeout
+    polls = 0
+    while not cond():
+        if polls >= MIN_POLLS and time.time() >= end:
+            raise AssertionError('timed out waiting for ' + what)
+        poll()
+        polls += 1
 
 
 def pattern(n, seed):

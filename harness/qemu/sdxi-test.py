@@ -21,7 +21,7 @@ import struct
 import sys
 import time
 
-from qtest import QTest, pattern, run_cases
+from qtest import QTest, pattern, run_cases, wait_for
 
 # Guest physical layout of the test's structures (RAM starts at 0).
 L2 = 0x100000
@@ -181,13 +181,10 @@ class Sdxi:
         self.q.cmd('clock_step %d' % ns)
 
     def wait(self, cond, what, timeout=30.0):
-        end = time.time() + timeout
-        while time.time() < end:
-            if cond():
-                return
+        def poll():
             self.step()
             time.sleep(0.001)
-        raise AssertionError('timed out waiting for ' + what)
+        wait_for(cond, what, timeout, poll)
 
     def wait_index(self, c, index, timeout=30.0):
         self.wait(lambda: self.read_index(c) >= index,
