@@ -4,8 +4,10 @@
 # (fetch-qemu.sh) with our device models added under hw/misc: the SDXi
 # engine (harness/qemu/sdxi.c, see sdxi-model.md; device "sdxi") and the
 # AMD PTDMA engine (harness/qemu/ptdma.c, see ptdma-model.md; device
-# "amd-ptdma"), and harness/qemu/tcg-tlb-min.diff (MO_TCG_TLB_MIN_BITS: a
-# floor on the size of TCG's software TLB, for the benchmark). Installs
+# "amd-ptdma"), harness/qemu/tcg-tlb-min.diff (MO_TCG_TLB_MIN_BITS: a
+# floor on the size of TCG's software TLB, for the benchmark) and
+# harness/qemu/pxb-static-prt.diff (the interrupt routes of a pxb bus as
+# a constant table, not an AML loop the guest interprets). Installs
 # the binary as $MO_QEMU_BIN (lib.sh), which vm.sh
 # runs. Does nothing when neither model, this script nor the pinned
 # version changed since the last build; a change of a model alone
@@ -18,7 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 
 models=(sdxi.c ptdma.c)
-diffs=(tcg-tlb-min.diff)
+diffs=(tcg-tlb-min.diff pxb-static-prt.diff)
 devices=$MO_HARNESS/qemu/devices.mak
 bindir=$(dirname "$MO_QEMU_BIN")
 stamp=$bindir/.stamp
