@@ -188,7 +188,7 @@ class Sdxi:
 
     def wait_index(self, c, index, timeout=30.0):
         self.wait(lambda: self.read_index(c) >= index,
-                  'context %d read index %d (at %d, state %x)' %
+                  lambda: 'context %d read index %d (at %d, state %x)' %
                   (c, index, self.read_index(c), self.cxt_state(c)), timeout)
 
     def admin(self, *descs):
@@ -717,10 +717,12 @@ def adversary_copies(q, s):
 
 def adversary_stop(q, s):
     """A 96 MiB copy in flight: CXT_STOP completes while the context is
-    still stopping and copying; SYNC(STOP) only once it stopped. SLOW
-    holds the copy to one 64 KiB chunk per 100 us tick of a clock that
-    moves only when the test steps it, so the copy is surely in flight
-    when the stop arrives, however busy the host is."""
+    still stopping and copying (or, its CSB being late, has just
+    stopped); SYNC(STOP) only once it stopped; the copy, far too long
+    for the drain time (STOP_DRAIN: 1-20 ms), is abandoned. SLOW holds
+    the copy to a 64 KiB chunk per 100 us or more of a clock that moves
+    only when the test steps it, so the copy is surely in flight when
+    the stop arrives, however busy the host is."""
     n, src, dst = 96 << 20, 0x1000000, 0x8000000
     q.memset(src, n, 0x77)
     q.memset(dst, n, 0)
@@ -732,16 +734,20 @@ def adversary_stop(q, s):
     s.submit(0, fence(desc(STOP, range_body(1, 1), 21)))
     s.wait(lambda: s.csb_get(21)[0] == 0, 'CXT_STOP')
     st = s.cxt_state(1)
+    abandoned = q.rq(DBG + 0x48)
     caught = s.csb_get(12)[0] == 1
     assert caught, 'the copy done before CXT_STOP completed'
-    assert st == 2, 'state %x right after CXT_STOP, copy in flight' % st
+    # CXT_STOP's CSB may come up to 2 ms late (CSB_DELAY), after a
+    # drain time as short as 1 ms.
+    assert st == 2 or (st == 0 and abandoned), \
+        'state %x right after CXT_STOP, copy in flight, %d abandoned' % \
+        (st, abandoned)
     s.csb(22)
     s.submit(0, fence(desc(SYNC, sync_body(1, 1, 1), 22)))
     s.wait(lambda: s.csb_get(22)[0] == 0, 'SYNC(STOP)', 60)
     assert s.cxt_state(1) == 0, 'state %x after SYNC(STOP)' % s.cxt_state(1)
-    drained = q.rq(DBG + 0x40) + q.rq(DBG + 0x48)
-    # The copy either completed while stopping or was abandoned.
-    assert drained >= 1, 'neither drained nor abandoned'
+    assert q.rq(DBG + 0x48) >= 1, 'the copy not abandoned at the drain time'
+    assert s.csb_get(12)[0] == 1, 'an abandoned copy wrote its CSB'
     return caught
 
 

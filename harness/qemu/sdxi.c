@@ -198,7 +198,7 @@ enum { REACT_NONE = 0, REACT_CXT_STOPPED = 1, REACT_FN_STOPPED = 2 };
 #define ADV_VL_REPOLL           0x08    /* random re-poll of vl=0 slots */
 #define ADV_PREFETCH            0x10    /* write index read without doorbells */
 #define ADV_DB_DELAY            0x20    /* doorbells act late */
-#define ADV_SLOW                0x40    /* copies move one chunk per tick */
+#define ADV_SLOW                0x40    /* a chunk per tick at most */
 #define ADV_ALL                 0x7f
 
 /* Virtual-time period of the timer while anything waits for time. */
@@ -1405,7 +1405,11 @@ static bool sdxi_cxt_turn(SdxiState *s, unsigned c, SdxiBudget *b)
             return true;
         case EXEC_WAIT:
         case EXEC_LATER:
-            return progress;
+            /*
+             * Nothing more for now; but a stopping context whose drain
+             * time is over abandons even a copy that is still running.
+             */
+            goto check_stop;
         case EXEC_STALL:
             /* Fetched, so the read index is past it; it never runs. */
             o->stalled = true;
@@ -1435,6 +1439,7 @@ static bool sdxi_cxt_turn(SdxiState *s, unsigned c, SdxiBudget *b)
             return true;
         }
     }
+check_stop:
     if (sdxi_stopping(x)) {
         bool left = false;
 
