@@ -139,7 +139,8 @@ class Pt:
     def wait_idle(self, timeout=30.0):
         q = self.q
         self.wait(lambda: q.rl(HEAD) == q.rl(TAIL) or q.rl(CONTROL) & HALT,
-                  'head %x to reach tail %x' % (q.rl(HEAD), q.rl(TAIL)),
+                  lambda: 'head %x to reach tail %x' % (q.rl(HEAD),
+                                                        q.rl(TAIL)),
                   timeout)
 
     def wait_halt(self):

@@ -108,12 +108,15 @@ MIN_POLLS = 1000
 
 def wait_for(cond, what, timeout, poll):
     """Call poll() until cond() holds; fail after timeout seconds and
-    MIN_POLLS polls, whichever comes later."""
+    MIN_POLLS polls, whichever comes later. what, a string or a
+    function returning one, says what was awaited: a function tells
+    the state at the failure, not at the start."""
     end = time.time() + timeout
     polls = 0
     while not cond():
         if polls >= MIN_POLLS and time.time() >= end:
-            raise AssertionError('timed out waiting for ' + what)
+            raise AssertionError('timed out waiting for ' +
+                                 (what() if callable(what) else what))
         poll()
         polls += 1
 
