@@ -52,7 +52,6 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 mo_t0=${mo_t0:-$(date +%s)}
 export mo_t0
 
-# step "what": a progress line with the elapsed time of the whole run.
 # mo_job_slot: wait until fewer than MO_JOBS background jobs of this shell
 # run. Their exit status is not looked at here: each job writes its own
 # to a file, which the caller reads once all are done.
@@ -62,6 +61,7 @@ mo_job_slot() {
 	done
 }
 
+# step "what": a progress line with the elapsed time of the whole run.
 step() {
 	printf '[%4ds] %s\n' "$(( $(date +%s) - mo_t0 ))" "$*" >&2
 }
